@@ -1,0 +1,59 @@
+package zest.diffusion.layout;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The segments a user painted, all at one image resolution. */
+public record Layout(int width, int height, List<Segment> segments) {
+    public Layout {
+        segments = List.copyOf(segments);
+        for (Segment s : segments)
+            if (s.width() != width || s.height() != height)
+                throw new LayoutException("segment '" + s.text() + "' is " + s.width() + "x" + s.height()
+                        + " but the layout is " + width + "x" + height);
+    }
+
+    public boolean isEmpty() { return segments.isEmpty(); }
+
+    public List<String> texts() {
+        List<String> t = new ArrayList<>();
+        for (Segment s : segments) t.add(s.text());
+        return t;
+    }
+
+    /**
+     * The prompt with every segment text that it does not already contain appended (", " joined), as the
+     * ZestGuide paper does so that each segment has tokens to attend to.
+     */
+    public String completePrompt(String prompt) {
+        StringBuilder sb = new StringBuilder(prompt == null ? "" : prompt.strip());
+        String lower = sb.toString().toLowerCase(java.util.Locale.ROOT);
+        for (Segment s : segments) {
+            String text = s.text().strip();
+            if (!lower.contains(text.toLowerCase(java.util.Locale.ROOT))) {
+                if (!sb.isEmpty()) sb.append(", ");
+                sb.append(text);
+                lower = sb.toString().toLowerCase(java.util.Locale.ROOT);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Masks downsampled by area averaging to h×w, as [K, h, w] row-major values. */
+    public float[] masksAt(int h, int w) {
+        float[] out = new float[segments.size() * h * w];
+        for (int k = 0; k < segments.size(); k++) {
+            float[] m = segments.get(k).mask();
+            for (int y = 0; y < h; y++) {
+                int y0 = (int) Math.floor((double) y * height / h), y1 = (int) Math.ceil((double) (y + 1) * height / h);
+                for (int x = 0; x < w; x++) {
+                    int x0 = (int) Math.floor((double) x * width / w), x1 = (int) Math.ceil((double) (x + 1) * width / w);
+                    double s = 0;
+                    for (int yy = y0; yy < y1; yy++) for (int xx = x0; xx < x1; xx++) s += m[yy * width + xx];
+                    out[(k * h + y) * w + x] = (float) (s / ((y1 - y0) * (x1 - x0)));
+                }
+            }
+        }
+        return out;
+    }
+}

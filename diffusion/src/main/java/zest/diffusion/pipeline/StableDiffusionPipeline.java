@@ -1,0 +1,227 @@
+package zest.diffusion.pipeline;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import zest.diffusion.layout.Layout;
+import zest.diffusion.model.DiffusionModel;
+import zest.diffusion.pww.PaintWithWords;
+import zest.diffusion.schedulers.Scheduler;
+import zest.diffusion.schedulers.Schedulers;
+import zest.diffusion.zestguide.AttentionCapture;
+import zest.diffusion.zestguide.AttentionMaps;
+import zest.diffusion.zestguide.LayerSelection;
+import zest.diffusion.zestguide.SegmentTokens;
+import zest.diffusion.zestguide.ZestGuideLoss;
+import zest.engine.GradMode;
+import zest.engine.Tensor;
+import zest.engine.ops.Elementwise;
+import zest.engine.ops.Reductions;
+import zest.engine.ops.ShapeOps;
+import zest.engine.random.TorchGenerator;
+import zest.nn.attention.AttentionHook;
+
+/**
+ * Text-to-image with classifier-free guidance, and layout guidance on top: ZestGuide (gradient of the
+ * attention-segmentation loss w.r.t. x_t, by our autograd), Paint-with-Words (logit bias), both, or
+ * MultiDiffusion-style regional prompts. Follows diffusers' StableDiffusionPipeline step for step, so a seed gives
+ * the same latents as diffusers with {@code torch.Generator().manual_seed(seed)}.
+ */
+public final class StableDiffusionPipeline {
+    private final DiffusionModel model;
+    private Consumer<String> warnings = w -> System.err.println("zest: warning: " + w);
+
+    public StableDiffusionPipeline(DiffusionModel model) { this.model = model; }
+
+    public DiffusionModel model() { return model; }
+
+    /** Where warnings (unmatched segment words, repeats) go; stderr by default. */
+    public StableDiffusionPipeline onWarning(Consumer<String> sink) { this.warnings = sink; return this; }
+
+    /** Prompt ids padded to the tokenizer's context length. */
+    public int[] tokenize(String text) { return model.tokenizer().encodePadded(text); }
+
+    /** CLIP text embeddings [1, 77, D] of a prompt. */
+    public Tensor encodePrompt(String text) {
+        int[] ids = tokenize(text);
+        long[] l = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) l[i] = ids[i];
+        try (var ignored = GradMode.noGrad()) {
+            return model.textEncoder().forward(Tensor.ofLongs(l, 1, ids.length)).lastHiddenState();
+        }
+    }
+
+    /** Generates from fresh seeded noise. */
+    public GenerationResult generate(GenerationSettings s, Layout layout, ProgressListener listener) {
+        return generate(s, layout, null, listener);
+    }
+
+    /**
+     * @param initialLatents starting noise [batch, C, h, w] (already scaled by the sampler's init sigma), or null
+     *                       to draw it from {@code torch.Generator().manual_seed(seed)} as diffusers does
+     */
+    public GenerationResult generate(GenerationSettings s, Layout layout, Tensor initialLatents, ProgressListener listener) {
+        int down = model.downscale();
+        if (s.width() % 8 != 0 || s.height() % 8 != 0)
+            throw new IllegalArgumentException("width and height must be multiples of 8, got " + s.width() + "x" + s.height());
+        int lh = s.height() / down, lw = s.width() / down;
+        boolean usesLayout = s.guidance() != GuidanceMode.NONE;
+        if (usesLayout && (layout == null || layout.isEmpty()))
+            throw new IllegalArgumentException("guidance '" + s.guidance().cliName() + "' needs a layout (--layout/--labels or --segment)");
+        if (usesLayout && (layout.width() != s.width() || layout.height() != s.height()))
+            throw new IllegalArgumentException("the layout is " + layout.width() + "x" + layout.height() + " but the image is "
+                    + s.width() + "x" + s.height() + ": give masks of the image's size");
+
+        String prompt = usesLayout && s.guidance() != GuidanceMode.MULTIDIFFUSION ? layout.completePrompt(s.prompt()) : s.prompt();
+        int[] promptIds = tokenize(prompt);
+        int[][] segmentTokens = usesLayout && s.guidance() != GuidanceMode.MULTIDIFFUSION
+                ? SegmentTokens.locate(model.tokenizer(), promptIds, layout.texts(), warnings) : new int[0][];
+
+        Tensor cond = encodePrompt(prompt);
+        Tensor uncond = s.cfgScale() != 1f ? encodePrompt(s.negativePrompt()) : null;
+        int batch = s.batch();
+        Tensor condB = repeat(cond, batch), uncondB = uncond == null ? null : repeat(uncond, batch);
+
+        Scheduler scheduler = Schedulers.fromConfig(model.schedulerConfig(), s.sampler());
+        scheduler.setTimesteps(s.steps());
+        float[] modelT = scheduler.modelTimesteps();
+        int[] intT = scheduler.timesteps();
+        int total = modelT.length;
+
+        TorchGenerator gen = new TorchGenerator(s.seed());
+        Tensor x = initialLatents != null ? initialLatents
+                : gen.randn(batch, model.latentChannels(), lh, lw).mul(scheduler.initNoiseSigma());
+        Scheduler.NoiseSource noise = gen::randn;
+
+        Tensor masksLatent = usesLayout ? Tensor.of(layout.masksAt(lh, lw), layout.segments().size(), lh, lw) : null;
+        PaintWithWords pww = s.guidance().usesPww() ? new PaintWithWords(layout, segmentTokens, s.pwwWeight(), batch, cond.size(1)) : null;
+        LayerSelection selection = LayerSelection.parse(s.layers());
+        int guided = s.guidance().usesZest() ? s.guidedSteps(total) : 0;
+        List<Tensor> regionalConds = s.guidance() == GuidanceMode.MULTIDIFFUSION ? regionalEmbeddings(layout, batch) : List.of();
+
+        List<Float> losses = new ArrayList<>();
+        List<Tensor> segmentMapsPerStep = new ArrayList<>();
+        int layersSeen = 0;
+        for (int i = 0; i < total; i++) {
+            if (listener.cancelled()) throw new CancelledException();
+            long t0 = System.nanoTime();
+            Tensor tt = Tensor.full(modelT[i], batch);
+            float alphaBar = scheduler.alphaCumprod(Math.clamp(intT[i], 0, scheduler.alphasCumprod().length - 1));
+            if (pww != null) pww.setSigma(PaintWithWords.sigmaOf(alphaBar));
+            AttentionHook condHook = pww;
+
+            Tensor epsCond, grad = null;
+            Float loss = null;
+            Tensor sHat = null;
+            if (i < guided) {
+                Tensor xg = x.detach().requiresGrad(true);
+                AttentionCapture capture = new AttentionCapture(selection, s.height(), layersSeen);
+                try (capture) {
+                    epsCond = model.unet().forward(scheduler.scaleModelInput(xg, i), tt, condB, AttentionHook.both(condHook, capture));
+                }
+                if (capture.capturedLayers() == 0)
+                    throw new IllegalArgumentException("attention layer selection '" + selection + "' matches no cross-attention layer of this UNet");
+                layersSeen = capture.capturedLayers();
+                Tensor totalLoss = null;
+                List<Tensor> maps = new ArrayList<>();
+                float lossSum = 0;
+                for (int b = 0; b < batch; b++) {
+                    AttentionMaps am = capture.mapsOf(b);
+                    ZestGuideLoss.Result r = ZestGuideLoss.compute(am.meanMaps(lh, lw), masksLatent, segmentTokens);
+                    totalLoss = totalLoss == null ? r.loss() : totalLoss.add(r.loss());
+                    lossSum += r.loss().item();
+                    maps.add(r.sHat().detach().unsqueeze(0));
+                }
+                totalLoss.backward();
+                grad = xg.grad();
+                epsCond = epsCond.detach();
+                loss = lossSum / batch;
+                sHat = ShapeOps.concat(0, maps.toArray(Tensor[]::new));
+                losses.add(loss);
+            } else {
+                try (var ignored = GradMode.noGrad()) {
+                    epsCond = model.unet().forward(scheduler.scaleModelInput(x, i), tt, condB, condHook);
+                }
+            }
+
+            Tensor eps;
+            try (var ignored = GradMode.noGrad()) {
+                Tensor xin = scheduler.scaleModelInput(x, i);
+                if (!regionalConds.isEmpty()) epsCond = regionalFusion(xin, tt, epsCond, regionalConds, masksLatent);
+                if (uncondB != null) {
+                    Tensor epsUncond = model.unet().forward(xin, tt, uncondB, null);
+                    eps = epsUncond.add(epsCond.sub(epsUncond).mul(s.cfgScale()));
+                } else {
+                    eps = epsCond;
+                }
+                Scheduler.StepResult step = scheduler.step(eps, i, x, s.samplerEta() > 0 ? noise : null);
+                x = step.prevSample();
+                if (grad != null) x = applyGuidance(x, grad, s, alphaBar, intT[i], scheduler);
+                if (sHat != null) segmentMapsPerStep.add(sHat);
+                listener.onStep(i + 1, total, new StepInfo(intT[i], x, step.predOriginalSample(), loss, sHat,
+                        (System.nanoTime() - t0) / 1e9));
+            }
+        }
+
+        Tensor images = decode(x);
+        return new GenerationResult(prompt, segmentTokens, x, images, losses, segmentMapsPerStep);
+    }
+
+    /** x_{t−1} ← x_{t−1} − η·λ(t)·g / (max|g| + 1e-6), per image. */
+    static Tensor applyGuidance(Tensor x, Tensor grad, GenerationSettings s, float alphaBar, int t, Scheduler scheduler) {
+        float lambda = s.lambdaSchedule().equals("linear")
+                ? (float) t / scheduler.alphasCumprod().length
+                : (float) Math.sqrt(1 - alphaBar);
+        int batch = x.size(0);
+        Tensor[] parts = new Tensor[batch];
+        for (int b = 0; b < batch; b++) {
+            Tensor g = grad.narrow(0, b, 1);
+            float maxAbs = Reductions.max(Elementwise.abs(g)).item();
+            parts[b] = x.narrow(0, b, 1).sub(g.mul(s.zestEta() * lambda / (maxAbs + 1e-6f)));
+        }
+        return batch == 1 ? parts[0].contiguous() : ShapeOps.concat(0, parts);
+    }
+
+    /** MultiDiffusion-style fusion: each segment's own prompt predicts inside its mask, the global prompt elsewhere. */
+    private Tensor regionalFusion(Tensor xin, Tensor tt, Tensor epsGlobal, List<Tensor> regionalConds, Tensor masks) {
+        int k = regionalConds.size();
+        Tensor weights = masks.unsqueeze(1); // [K, 1, h, w]
+        Tensor coverage = Reductions.sum(weights, new int[] {0}, false); // [1, h, w]
+        Tensor norm = Elementwise.maximum(coverage, Tensor.scalar(1f));
+        Tensor fused = epsGlobal.mul(Elementwise.clamp(coverage.mul(-1f).add(1f), 0f, 1f));
+        for (int i = 0; i < k; i++) {
+            Tensor eps = model.unet().forward(xin, tt, regionalConds.get(i), null);
+            fused = fused.add(eps.mul(weights.select(0, i).div(norm)));
+        }
+        return fused;
+    }
+
+    private List<Tensor> regionalEmbeddings(Layout layout, int batch) {
+        List<Tensor> out = new ArrayList<>();
+        for (String text : layout.texts()) out.add(repeat(encodePrompt(text), batch));
+        return out;
+    }
+
+    /** Latents → images [B, H, W, 3] in [0, 1] (clamp(decoded / 2 + 0.5)), as diffusers' output_type "np". */
+    public Tensor decode(Tensor latents) {
+        try (var ignored = GradMode.noGrad()) {
+            Tensor decoded = decodeRaw(latents);
+            return Elementwise.clamp(decoded.div(2f).add(0.5f), 0f, 1f).permute(0, 2, 3, 1).contiguous();
+        }
+    }
+
+    /** Latents → the VAE's raw output [B, 3, H, W] (for a model without VAE: the sample itself). */
+    public Tensor decodeRaw(Tensor latents) {
+        try (var ignored = GradMode.noGrad()) {
+            if (model.vae() == null) return latents;
+            return model.vae().decode(latents.div(model.vae().scalingFactor()));
+        }
+    }
+
+    private static Tensor repeat(Tensor t, int batch) {
+        if (batch == 1) return t;
+        int[] shape = t.shape();
+        shape[0] = batch;
+        return t.expand(shape).contiguous();
+    }
+}

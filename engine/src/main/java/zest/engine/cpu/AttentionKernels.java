@@ -1,0 +1,68 @@
+package zest.engine.cpu;
+
+/**
+ * Fused scaled-dot-product attention for inference: softmax(scale·Q·Kᵀ + bias)·V computed one block of query rows
+ * at a time per (batch, head), so only a [block, Lk] score buffer per worker exists at any moment (never the full
+ * [Lq, Lk] matrix of every head). Blocks of all heads run in parallel; inside a block the two products go through
+ * {@link Sgemm}.
+ */
+public final class AttentionKernels {
+    private AttentionKernels() {}
+
+    /** Score-buffer budget per block, in floats (1 MiB): keeps a block's scores in L2/L3. */
+    private static final int SCORE_BUDGET = 1 << 18;
+    private static final int MIN_BLOCK = 16, MAX_BLOCK = 256;
+
+    /**
+     * A [B, H, rows, cols] stack of row-major matrices inside {@code data}: matrix (b, h) starts at
+     * offset + b·strideB + h·strideH, its rows are {@code ld} apart and each row is contiguous.
+     */
+    public record Matrices(float[] data, int offset, int strideB, int strideH, int ld) {
+        int at(int b, int h) { return offset + b * strideB + h * strideH; }
+    }
+
+    /**
+     * An additive bias broadcast to [B, H, Lq, Lk]: element (b, h, i, j) is
+     * data[offset + b·sb + h·sh + i·si + j·sj] (strides are 0 along broadcast dims).
+     */
+    public record Bias(float[] data, int offset, int sb, int sh, int si, int sj) {}
+
+    /**
+     * out(b, h) = softmax(scale·q(b, h)·k(b, h)ᵀ + bias(b, h))·v(b, h), for q [Lq, d], k [Lk, d], v [Lk, dv],
+     * out [Lq, dv]. bias may be null. Scores are scaled after the product, as the unfused composition does, so both
+     * round alike.
+     */
+    public static void forward(int batch, int heads, int lq, int lk, int d, int dv, Matrices q, Matrices k, Matrices v,
+                               Bias bias, float scale, Matrices out) {
+        int block = blockRows(batch * heads, lq, lk);
+        int blocksPerHead = (lq + block - 1) / block;
+        int tasks = batch * heads * blocksPerHead;
+        Parallel.forRange(tasks, 1, (from, to) -> {
+            float[] scores = new float[Math.min(block, lq) * Math.max(lk, 1)];
+            for (int t = from; t < to; t++) {
+                int bh = t / blocksPerHead, b = bh / heads, h = bh % heads;
+                int i0 = (t % blocksPerHead) * block, rows = Math.min(block, lq - i0);
+                Sgemm.sgemm(false, true, rows, lk, d, 1f, q.data(), q.at(b, h) + i0 * q.ld(), q.ld(),
+                        k.data(), k.at(b, h), k.ld(), 0f, scores, 0, lk);
+                for (int r = 0; r < rows; r++) {
+                    if (bias == null) {
+                        AttentionSoftmax.scaleBiasSoftmax(scores, r * lk, lk, scale, null, 0, 0);
+                    } else {
+                        int at = bias.offset() + b * bias.sb() + h * bias.sh() + (i0 + r) * bias.si();
+                        AttentionSoftmax.scaleBiasSoftmax(scores, r * lk, lk, scale, bias.data(), at, bias.sj());
+                    }
+                }
+                Sgemm.sgemm(false, false, rows, dv, lk, 1f, scores, 0, lk, v.data(), v.at(b, h), v.ld(), 0f,
+                        out.data(), out.at(b, h) + i0 * out.ld(), out.ld());
+            }
+        });
+    }
+
+    /** Rows per block: within the score budget, small enough to give every worker a few blocks. */
+    static int blockRows(int matrices, int lq, int lk) {
+        int block = Math.clamp(SCORE_BUDGET / Math.max(lk, 1), MIN_BLOCK, MAX_BLOCK);
+        int wanted = 2 * Parallel.threads();
+        while (block > MIN_BLOCK && (long) matrices * ((lq + block - 1) / block) < wanted) block /= 2;
+        return Math.max(1, Math.min(block, lq));
+    }
+}

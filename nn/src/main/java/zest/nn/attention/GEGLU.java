@@ -1,0 +1,22 @@
+package zest.nn.attention;
+
+import java.util.List;
+import zest.engine.Tensor;
+import zest.engine.ops.Elementwise;
+import zest.engine.ops.ShapeOps;
+import zest.nn.Module;
+import zest.nn.layers.Linear;
+
+/** proj: Linear(dim → 2·inner); first half is the value, second half the gate: value · gelu(gate) (exact erf GELU). */
+public final class GEGLU extends Module {
+    public final Linear proj;
+
+    public GEGLU(int dimIn, int dimOut) {
+        this.proj = register("proj", new Linear(dimIn, dimOut * 2, true));
+    }
+
+    public Tensor forward(Tensor x) {
+        List<Tensor> halves = ShapeOps.chunk(proj.forward(x), 2, -1);
+        return Elementwise.mul(halves.get(0), Elementwise.gelu(halves.get(1)));
+    }
+}

@@ -1,0 +1,26 @@
+package zest.nn.clip;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.function.BiFunction;
+
+/** Opens a tokenizer file, turning "not there" and I/O failures into a {@link TokenizerException} naming it. */
+final class TokenizerFiles {
+
+    private TokenizerFiles() {}
+
+    static <T> T read(Path file, BiFunction<InputStream, String, T> parser) {
+        if (Files.isDirectory(file)) throw new TokenizerException(file + ": is a folder, expected a file");
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            return parser.apply(in, file.toString());
+        } catch (NoSuchFileException e) {
+            throw new TokenizerException(file + ": file not found", e);
+        } catch (IOException e) {
+            throw new TokenizerException(file + ": cannot read: " + e, e);
+        }
+    }
+}
