@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "zest", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Layout-controllable Stable Diffusion (ZestGuide) on a pure-Java engine.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {GenerateCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0, EXIT_FAILURE = 1, EXIT_USAGE = 2;
 
@@ -56,7 +56,8 @@ public final class Main implements Runnable {
         String name = ex.getClass().getName();
         return name.endsWith("SafetensorsException") || name.endsWith("WeightsException")
                 || name.endsWith("TokenizerException") || name.endsWith("ConfigException")
-                || name.endsWith("CheckpointException") || ex instanceof java.nio.file.NoSuchFileException;
+                || name.endsWith("CheckpointException") || name.endsWith("LayoutException")
+                || name.endsWith("SchedulerConfigException") || ex instanceof java.nio.file.NoSuchFileException;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -113,19 +113,19 @@ public abstract class Module {
             if (!Arrays.equals(want, t.shape()))
                 mismatched.add(e.getKey() + ": expected " + Arrays.toString(want) + ", got " + Arrays.toString(t.shape()));
             else if (!t.dtype().isFloating())
-                mismatched.add(e.getKey() + ": expected a floating tensor, got " + t.dtype());
+                mismatched.add(e.getKey() + ": expected a floating-point tensor, got dtype " + t.dtype());
         }
         for (String k : weights.keySet()) if (!params.containsKey(k)) unexpected.add(k);
         Collections.sort(missing);
         Collections.sort(unexpected);
         List<String> problems = new ArrayList<>();
-        for (String m : mismatched) problems.add("shape mismatch: " + m);
+        for (String m : mismatched) problems.add("mismatch: " + m);
         if (strict) {
             for (String m : missing) problems.add("missing: " + m);
             for (String u : unexpected) problems.add("unexpected: " + u);
         }
         if (!problems.isEmpty())
-            throw new WeightsException("cannot load weights into " + describe() + ": " + mismatched.size() + " shape mismatch(es)"
+            throw new WeightsException("cannot load weights into " + describe() + ": " + mismatched.size() + " shape/dtype mismatch(es)"
                     + (strict ? ", " + missing.size() + " missing, " + unexpected.size() + " unexpected key(s)" : ""), problems);
         for (var e : params.entrySet()) {
             Tensor t = weights.get(e.getKey());

@@ -77,11 +77,11 @@ class ModuleTest {
         s.put("blocks.2.extra", Tensor.zeros(1));
         WeightsException e = assertThrows(WeightsException.class, () -> t.loadStateDict(s, true));
         assertEquals(List.of(
-                "shape mismatch: blocks.0.weight: expected [4, 4, 3, 3], got [4, 4, 1, 1]",
+                "mismatch: blocks.0.weight: expected [4, 4, 3, 3], got [4, 4, 1, 1]",
                 "missing: blocks.1.proj.weight",
                 "missing: norm.bias",
                 "unexpected: blocks.2.extra"), e.problems());
-        assertTrue(e.getMessage().contains("1 shape mismatch(es), 2 missing, 1 unexpected"), e.getMessage());
+        assertTrue(e.getMessage().contains("1 shape/dtype mismatch(es), 2 missing, 1 unexpected"), e.getMessage());
         assertFalse(t.norm.weight.isSet(), "a failed load leaves the module untouched");
     }
 

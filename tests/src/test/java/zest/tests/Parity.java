@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import zest.engine.Tensor;
@@ -69,6 +68,4 @@ public final class Parity {
     public static Error assertClose(String label, Tensor actual, Tensor expected) {
         return assertClose(label, actual, expected, TOLERANCE);
     }
-
-    static String shape(Tensor t) { return Arrays.toString(t.shape()); }
 }

@@ -79,7 +79,8 @@ class UNetParityTest {
             Tensor plain = unet.forward(ref.get("sample"), ref.get("timesteps"), ref.get("encoder_hidden_states"));
             Tensor biased = unet.forward(ref.get("sample"), ref.get("timesteps"), ref.get("encoder_hidden_states"), zeroBias);
             Parity.assertClose("unet fused vs noise_pred", plain, ref.get("noise_pred"));
-            Parity.assertClose("unet zero-bias vs plain", biased, plain, 1e-6);
+            // the two paths round differently (fused kernel vs matmul + softmax), so only float-level agreement
+            Parity.assertClose("unet zero-bias vs plain", biased, plain, 1e-5);
         }
     }
 
@@ -104,6 +105,23 @@ class UNetParityTest {
             float[] v = p.floats();
             for (int row = 0; row < v.length / 77; row++) assertEquals(1.0, v[row * 77 + 5], 1e-6);
         }
+    }
+
+    @Test
+    void maxScaledScoreIsOfferedLazily() {
+        java.util.List<Double> maxima = new java.util.ArrayList<>();
+        AttentionHook reader = new AttentionHook() {
+            @Override public Tensor logitBias(AttentionContext c, java.util.function.DoubleSupplier maxScaledScore) {
+                if (c.cross()) maxima.add(maxScaledScore.getAsDouble());
+                return null;
+            }
+        };
+        try (var ignored = GradMode.noGrad()) {
+            Tensor out = unet.forward(ref.get("sample"), ref.get("timesteps"), ref.get("encoder_hidden_states"), reader);
+            Parity.assertClose("unet with score reader", out, ref.get("noise_pred"));
+        }
+        assertEquals(16, maxima.size());
+        for (double m : maxima) org.junit.jupiter.api.Assertions.assertTrue(Double.isFinite(m) && m > 0, "max " + m);
     }
 
     @Test

@@ -11,7 +11,7 @@ import zest.engine.Tensor;
  * @param latents         final latents [B, C, h, w]
  * @param images          [B, H, W, 3] in [0, 1]
  * @param losses          ZestGuide loss per guided step (mean over the batch)
- * @param segmentMaps     per guided step, Ŝ [B, K, h, w] (the attention maps the loss compared with the masks)
+ * @param segmentMaps     per step where they were computed (guided steps; every step when maps are recorded), Ŝ [B, K, h, w]
  */
 public record GenerationResult(String prompt, int[][] segmentTokens, Tensor latents, Tensor images, List<Float> losses,
                                List<Tensor> segmentMaps) {}

@@ -30,6 +30,7 @@ import zest.nn.attention.AttentionHook;
 public final class StableDiffusionPipeline {
     private final DiffusionModel model;
     private Consumer<String> warnings = w -> System.err.println("zest: warning: " + w);
+    private boolean recordMaps;
 
     public StableDiffusionPipeline(DiffusionModel model) { this.model = model; }
 
@@ -37,6 +38,12 @@ public final class StableDiffusionPipeline {
 
     /** Where warnings (unmatched segment words, repeats) go; stderr by default. */
     public StableDiffusionPipeline onWarning(Consumer<String> sink) { this.warnings = sink; return this; }
+
+    /**
+     * Also compute the per-segment attention maps Ŝ (and the ZestGuide loss value) on steps that are not guided,
+     * for export and live display; costs a capture of the selected layers' probabilities in the conditional pass.
+     */
+    public StableDiffusionPipeline recordMaps(boolean on) { this.recordMaps = on; return this; }
 
     /** Prompt ids padded to the tokenizer's context length. */
     public int[] tokenize(String text) { return model.tokenizer().encodePadded(text); }
@@ -57,8 +64,8 @@ public final class StableDiffusionPipeline {
     }
 
     /**
-     * @param initialLatents starting noise [batch, C, h, w] (already scaled by the sampler's init sigma), or null
-     *                       to draw it from {@code torch.Generator().manual_seed(seed)} as diffusers does
+     * @param initialLatents starting noise [batch, C, h, w] (scaled by the sampler's init sigma here, as diffusers
+     *                       does with given latents), or null to draw it from {@code torch.Generator().manual_seed(seed)}
      */
     public GenerationResult generate(GenerationSettings s, Layout layout, Tensor initialLatents, ProgressListener listener) {
         int down = model.downscale();
@@ -74,7 +81,9 @@ public final class StableDiffusionPipeline {
 
         String prompt = usesLayout && s.guidance() != GuidanceMode.MULTIDIFFUSION ? layout.completePrompt(s.prompt()) : s.prompt();
         int[] promptIds = tokenize(prompt);
-        int[][] segmentTokens = usesLayout && s.guidance() != GuidanceMode.MULTIDIFFUSION
+        boolean tokensNeeded = layout != null && !layout.isEmpty() && s.guidance() != GuidanceMode.MULTIDIFFUSION
+                && (usesLayout || recordMaps);
+        int[][] segmentTokens = tokensNeeded
                 ? SegmentTokens.locate(model.tokenizer(), promptIds, layout.texts(), warnings) : new int[0][];
 
         Tensor cond = encodePrompt(prompt);
@@ -89,11 +98,15 @@ public final class StableDiffusionPipeline {
         int total = modelT.length;
 
         TorchGenerator gen = new TorchGenerator(s.seed());
-        Tensor x = initialLatents != null ? initialLatents
-                : gen.randn(batch, model.latentChannels(), lh, lw).mul(scheduler.initNoiseSigma());
+        if (scheduler instanceof zest.diffusion.schedulers.DDIMScheduler ddim) ddim.setEta(s.samplerEta());
+        Tensor noise0 = initialLatents != null ? initialLatents.toF32() : gen.randn(batch, model.latentChannels(), lh, lw);
+        int[] want = {batch, model.latentChannels(), lh, lw};
+        if (!java.util.Arrays.equals(noise0.shape(), want))
+            throw new IllegalArgumentException("initial latents are " + java.util.Arrays.toString(noise0.shape()) + ", expected " + java.util.Arrays.toString(want));
+        Tensor x = scheduler.initNoiseSigma() == 1f ? noise0 : noise0.mul(scheduler.initNoiseSigma());
         Scheduler.NoiseSource noise = gen::randn;
 
-        Tensor masksLatent = usesLayout ? Tensor.of(layout.masksAt(lh, lw), layout.segments().size(), lh, lw) : null;
+        Tensor masksLatent = layout != null && !layout.isEmpty() ? Tensor.of(layout.masksAt(lh, lw), layout.segments().size(), lh, lw) : null;
         PaintWithWords pww = s.guidance().usesPww() ? new PaintWithWords(layout, segmentTokens, s.pwwWeight(), batch, cond.size(1)) : null;
         LayerSelection selection = LayerSelection.parse(s.layers());
         int guided = s.guidance().usesZest() ? s.guidedSteps(total) : 0;
@@ -138,6 +151,22 @@ public final class StableDiffusionPipeline {
                 loss = lossSum / batch;
                 sHat = ShapeOps.concat(0, maps.toArray(Tensor[]::new));
                 losses.add(loss);
+            } else if (recordMaps && segmentTokens.length > 0) {
+                AttentionCapture capture = new AttentionCapture(selection, s.height(), 0);
+                try (var ignored = GradMode.noGrad()) {
+                    epsCond = model.unet().forward(scheduler.scaleModelInput(x, i), tt, condB, AttentionHook.both(condHook, capture));
+                    List<Tensor> maps = new ArrayList<>();
+                    float lossSum = 0;
+                    for (int b = 0; b < batch && capture.capturedLayers() > 0; b++) {
+                        ZestGuideLoss.Result r = ZestGuideLoss.compute(capture.mapsOf(b).meanMaps(lh, lw), masksLatent, segmentTokens);
+                        lossSum += r.loss().item();
+                        maps.add(r.sHat().unsqueeze(0));
+                    }
+                    if (!maps.isEmpty()) {
+                        sHat = ShapeOps.concat(0, maps.toArray(Tensor[]::new));
+                        loss = lossSum / batch;
+                    }
+                }
             } else {
                 try (var ignored = GradMode.noGrad()) {
                     epsCond = model.unet().forward(scheduler.scaleModelInput(x, i), tt, condB, condHook);

@@ -144,7 +144,7 @@ public final class DDIMScheduler implements Scheduler {
         float[] x = Schedules.values(sample, null, "sample");
         float[] e = Schedules.values(eps, sample, "eps");
         float sqrtA = (float) Math.sqrt(alphaProdT), sqrtB = (float) Math.sqrt(1f - alphaProdT);
-        float sqrtAPrev = (float) Math.sqrt(alphaProdTPrev), dir = (float) Math.sqrt(1f - alphaProdTPrev - 0f);
+        float sqrtAPrev = (float) Math.sqrt(alphaProdTPrev), dir = (float) Math.sqrt(1f - alphaProdTPrev);
         float[] out = new float[x.length];
         for (int i = 0; i < x.length; i++) {
             float x0 = (x[i] - sqrtB * e[i]) / sqrtA;

@@ -49,4 +49,21 @@ final class AttentionSoftmax {
         for (; j < bound; j += step) FloatVector.fromArray(SPECIES, s, off + j).mul(inv).intoArray(s, off + j);
         for (; j < n; j++) s[off + j] *= inv;
     }
+
+    /** In place: dp ← p ⊙ (dp − Σⱼ dpⱼ·pⱼ), the gradient through a softmax row. */
+    static void backwardInPlace(float[] p, float[] dp, int off, int n) {
+        int bound = SPECIES.loopBound(n), step = SPECIES.length();
+        FloatVector vdot = FloatVector.zero(SPECIES);
+        int j = 0;
+        for (; j < bound; j += step)
+            vdot = FloatVector.fromArray(SPECIES, dp, off + j).fma(FloatVector.fromArray(SPECIES, p, off + j), vdot);
+        float dot = vdot.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) dot += dp[off + j] * p[off + j];
+        j = 0;
+        for (; j < bound; j += step) {
+            FloatVector pv = FloatVector.fromArray(SPECIES, p, off + j);
+            FloatVector.fromArray(SPECIES, dp, off + j).sub(dot).mul(pv).intoArray(dp, off + j);
+        }
+        for (; j < n; j++) dp[off + j] = p[off + j] * (dp[off + j] - dot);
+    }
 }

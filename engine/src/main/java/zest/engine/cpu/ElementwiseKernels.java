@@ -66,7 +66,9 @@ public final class ElementwiseKernels {
 
     private static float[] storageArray(Tensor t) {
         if (t.storage() instanceof zest.engine.Storage.Floats f) return f.array();
-        // rare: non-heap storage; materialise the whole storage once
+        // memory-mapped weights: the segment's cached widened copy, not a fresh widening of the whole file per op
+        if (t.storage() instanceof zest.engine.Storage.Segment s && s.dtype().isFloating()) return s.widenAll();
+        // rare: other storage; materialise the whole storage once
         int n = (int) t.storage().length();
         float[] v = new float[n];
         for (int i = 0; i < n; i++) v[i] = t.storage().getFloat(i);

@@ -3,9 +3,10 @@ package zest.engine.cpu;
 import static zest.engine.cpu.GemmMicroKernel.NR;
 
 /**
- * Implicit transposed im2col for the weight gradient GEMM (gradW = gradOut · colsᵀ): B(p, j) is input pixel
- * p's value under filter tap j = (ci, ki, kj), zero in the padding. Each panel column is one tap swept over a
- * run of output pixels, so reads follow image rows and writes stride by NR inside an L1-resident panel.
+ * Implicit transposed im2col for the weight gradient GEMM (gradW = gradOut · colsᵀ): B(p, j) is output pixel
+ * p's input value under filter tap j = (ci, ki, kj), zero in the padding. A panel is built in two steps: each tap's
+ * im2col row over the pixel range is copied along the image rows (vector copies), then the taps × pixels block is
+ * flipped into the pixels × taps panel with register transposes.
  */
 record Im2colTransposedPanels(float[] x, int xOff, Conv2dGeometry g) implements GemmBPanels {
 
@@ -13,36 +14,40 @@ record Im2colTransposedPanels(float[] x, int xOff, Conv2dGeometry g) implements 
     public void pack(int p0, int kc, int j0, int nc, float[] dst, int dstOff) {
         PixelRuns runs = new PixelRuns(kc);
         runs.split(p0, kc, g.ow());
+        float[] rows = new float[NR * kc]; // im2col rows of one panel's taps, 32 KB at most
+        int blk = Transpose.BLOCK, fullPixels = blk == 0 ? 0 : kc / blk * blk;
         for (int jp = 0; jp < nc; jp += NR, dstOff += kc * NR) {
-            int width = Math.min(NR, nc - jp);
-            for (int jj = 0; jj < width; jj++) packTap(j0 + jp + jj, runs, dst, dstOff + jj);
-            for (int jj = width; jj < NR; jj++) {
-                for (int p = 0; p < kc; p++) dst[dstOff + p * NR + jj] = 0f;
+            int width = Math.min(NR, nc - jp), fullTaps = blk == 0 ? 0 : width / blk * blk;
+            for (int jj = 0; jj < width; jj++) im2colRow(j0 + jp + jj, runs, rows, jj * kc);
+            for (int jb = 0; jb < fullTaps; jb += blk) {
+                for (int pb = 0; pb < fullPixels; pb += blk) {
+                    Transpose.block(rows, jb * kc + pb, kc, dst, dstOff + pb * NR + jb, NR);
+                }
+                Transpose.scalar(rows, jb * kc + fullPixels, kc, blk, kc - fullPixels, dst, dstOff + fullPixels * NR + jb, NR);
             }
+            Transpose.scalar(rows, fullTaps * kc, kc, width - fullTaps, kc, dst, dstOff + fullTaps, NR);
+            for (int p = 0; p < kc; p++) java.util.Arrays.fill(dst, dstOff + p * NR + width, dstOff + (p + 1) * NR, 0f);
         }
     }
 
-    /** Fills one panel column (stride NR from d) with tap j over all runs. */
-    private void packTap(int tap, PixelRuns runs, float[] dst, int d) {
+    /** rows[r .. r+kc) = tap's value at every pixel of the runs. */
+    private void im2colRow(int tap, PixelRuns runs, float[] rows, int r) {
         int window = g.kh() * g.kw();
         int ci = tap / window, ki = tap % window / g.kw(), kj = tap % g.kw();
         int h = g.h(), w = g.w(), sw = g.sw();
         int plane = xOff + ci * h * w;
-        for (int r = 0; r < runs.count; r++) {
-            int out = d + runs.column[r] * NR, len = runs.length[r];
-            int iy = runs.oy[r] * g.sh() + ki - g.ph();
+        for (int k = 0; k < runs.count; k++) {
+            int out = r + runs.column[k], len = runs.length[k];
+            int iy = runs.oy[k] * g.sh() + ki - g.ph();
+            int ix0 = runs.ox[k] * sw + kj - g.pw();
             if (iy < 0 || iy >= h) {
-                for (int t = 0; t < len; t++) dst[out + t * NR] = 0f;
-                continue;
+                java.util.Arrays.fill(rows, out, out + len, 0f);
+            } else if (sw == 1) {
+                Im2colPanels.copyClipped(x, plane + iy * w, ix0, w, len, rows, out);
+            } else {
+                int row = plane + iy * w;
+                for (int t = 0, ix = ix0; t < len; t++, ix += sw) rows[out + t] = ix >= 0 && ix < w ? x[row + ix] : 0f;
             }
-            int row = plane + iy * w, ix0 = runs.ox[r] * sw + kj - g.pw();
-            // in-bounds stretch [lo, hi) of the run, found once instead of testing every pixel
-            int lo = ix0 >= 0 ? 0 : Math.min(len, (-ix0 + sw - 1) / sw);
-            int hi = ix0 >= w ? 0 : Math.min(len, (w - 1 - ix0) / sw + 1);
-            hi = Math.max(hi, lo);
-            for (int t = 0; t < lo; t++) dst[out + t * NR] = 0f;
-            for (int t = lo, s = row + ix0 + lo * sw; t < hi; t++, s += sw) dst[out + t * NR] = x[s];
-            for (int t = hi; t < len; t++) dst[out + t * NR] = 0f;
         }
     }
 }

@@ -36,16 +36,20 @@ record MatrixBPanels(boolean transposed, float[] b, int off, int ld) implements 
     }
 
     /**
-     * op(B)(p, j) = b[off + j*ld + p]: B's rows become panel columns. Reads run along contiguous source rows;
-     * writes stride by NR within a panel that stays in L1.
+     * op(B)(p, j) = b[off + j*ld + p]: B's rows become panel columns, moved in square register transposes;
+     * the ragged remainder (kc or width not a multiple of the block) goes element by element.
      */
     private void packTransposed(int p0, int kc, int j, int width, float[] dst, int d) {
-        for (int jj = 0; jj < width; jj++) {
-            int src = off + (j + jj) * ld + p0;
-            for (int p = 0; p < kc; p++) dst[d + p * NR + jj] = b[src + p];
+        int blk = Transpose.BLOCK;
+        int fullCols = blk == 0 ? 0 : width / blk * blk, fullRows = blk == 0 ? 0 : kc / blk * blk;
+        int src = off + j * ld + p0;
+        for (int jb = 0; jb < fullCols; jb += blk) {
+            for (int pb = 0; pb < fullRows; pb += blk) {
+                Transpose.block(b, src + jb * ld + pb, ld, dst, d + pb * NR + jb, NR);
+            }
+            Transpose.scalar(b, src + jb * ld + fullRows, ld, blk, kc - fullRows, dst, d + fullRows * NR + jb, NR);
         }
-        for (int jj = width; jj < NR; jj++) {
-            for (int p = 0; p < kc; p++) dst[d + p * NR + jj] = 0f;
-        }
+        Transpose.scalar(b, src + fullCols * ld, ld, width - fullCols, kc, dst, d + fullCols, NR);
+        for (int p = 0; p < kc; p++) java.util.Arrays.fill(dst, d + p * NR + width, d + (p + 1) * NR, 0f);
     }
 }

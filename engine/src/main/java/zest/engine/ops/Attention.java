@@ -18,10 +18,12 @@ public final class Attention {
     /**
      * q [B, H, Lq, D], k [B, H, Lk, D], v [B, H, Lk, Dv]; bias (nullable) broadcastable to [B, H, Lq, Lk].
      *
-     * <p>When a graph must be recorded, or the probabilities are requested, this composes differentiable ops so
+     * <p>When the probabilities are requested (or the bias needs a gradient) this composes differentiable ops, so
      * gradients flow through both the output and the probabilities (ZestGuide puts a loss on the probabilities).
-     * Otherwise a fused kernel runs that never holds the whole [Lq, Lk] score matrix of all heads; its output is
-     * laid out as [B, Lq, H, Dv] in memory (a permuted view), so merging the heads afterwards costs no copy.
+     * Otherwise a fused kernel runs that never holds the whole [Lq, Lk] score matrix of all heads, neither in the
+     * forward nor, when a graph is recorded, in its backward (which recomputes the probabilities block by block:
+     * the composition would keep four [B, H, Lq, Lk] tensors alive per layer, gigabytes for SD's 64×64 latents).
+     * The fused output is laid out as [B, Lq, H, Dv] in memory (a permuted view), so merging the heads costs no copy.
      */
     public static Result sdpa(Tensor q, Tensor k, Tensor v, Tensor bias, float scale, boolean returnProbs) {
         int[] qs = q.shape(), ks = k.shape(), vs = v.shape();
@@ -32,13 +34,25 @@ public final class Attention {
             throw new IllegalArgumentException("sdpa bias " + Arrays.toString(bias.shape()) + " does not broadcast to the scores "
                     + Arrays.toString(scoreShape));
         boolean recording = GradMode.isEnabled() && (needsGrad(q) || needsGrad(k) || needsGrad(v) || needsGrad(bias));
-        if (recording || returnProbs) return composed(q, k, v, bias, scale, returnProbs);
+        if (returnProbs || (recording && needsGrad(bias))) return composed(q, k, v, bias, scale, returnProbs);
 
         float[] out = new float[b * lq * h * dv];
         // memory order [B, Lq, H, Dv]: head hh of batch bb starts at bb·Lq·H·Dv + hh·Dv, rows H·Dv apart
         Matrices o = new Matrices(out, 0, lq * h * dv, dv, h * dv);
-        AttentionKernels.forward(b, h, lq, lk, d, dv, matrices(q), matrices(k), matrices(v), bias(bias, scoreShape), scale, o);
+        Matrices qm = matrices(q), km = matrices(k), vm = matrices(v);
+        AttentionKernels.Bias bm = bias(bias, scoreShape);
+        AttentionKernels.forward(b, h, lq, lk, d, dv, qm, km, vm, bm, scale, o);
         Tensor output = Tensor.view(new Storage.Floats(out), new int[] {b, h, lq, dv}, new int[] {lq * h * dv, dv, h * dv, 1}, 0);
+        if (!recording) return new Result(output, null);
+        output = output.recordIfNeeded("sdpa", g -> {
+            float[] dq = q.requiresGrad() ? new float[b * h * lq * d] : null;
+            float[] dk = k.requiresGrad() ? new float[b * h * lk * d] : null;
+            float[] dvv = v.requiresGrad() ? new float[b * h * lk * dv] : null;
+            AttentionKernels.backward(b, h, lq, lk, d, dv, qm, km, vm, bm, scale, matrices(g), dq, dk, dvv);
+            return new Tensor[] {
+                    dq == null ? null : Tensor.of(dq, qs), dk == null ? null : Tensor.of(dk, ks),
+                    dvv == null ? null : Tensor.of(dvv, vs)};
+        }, q, k, v);
         return new Result(output, null);
     }
 
@@ -59,6 +73,8 @@ public final class Attention {
             throw new IllegalArgumentException("sdpa: batch and head dims of q, k and v differ: " + got);
         if (ks[3] != qs[3]) throw new IllegalArgumentException("sdpa: q and k head sizes differ: " + got);
         if (vs[2] != ks[2]) throw new IllegalArgumentException("sdpa: k and v lengths differ: " + got);
+        if (ks[2] == 0 || qs[3] == 0 || vs[3] == 0)
+            throw new IllegalArgumentException("sdpa needs at least one key and non-empty head sizes: " + got);
     }
 
     private static boolean needsGrad(Tensor t) { return t != null && t.requiresGrad(); }

@@ -24,8 +24,12 @@ import zest.engine.Tensor;
  *     uniform doubles; r = sqrt(-2 log1p(-u2)), θ = 2π u1; returns r·cos θ and keeps r·sin θ for the next scalar draw)
  *     and rounds it to float. The kept value is part of the generator's state.</li>
  * </ul>
- * Not thread-safe for concurrent use without external synchronisation (methods are synchronized, so concurrent calls
- * are safe but their interleaving, and therefore the values each caller gets, is unspecified).
+ * <p>Values match torch on x86-64 CPUs where torch runs its AVX2 or AVX512 kernels (any recent x86 CPU). Torch's
+ * portable kernel ({@code ATEN_CPU_CAPABILITY=default}, and likely non-x86 builds) differs in the last bits for
+ * {@code randn} of 16 or more elements; that variant is not reproduced.
+ *
+ * <p>Methods are synchronized, so sharing a generator between threads is safe, but which thread gets which values then
+ * depends on scheduling: use one generator per reproducible stream.
  */
 public final class TorchGenerator {
     private static final int N = 624, M = 397;

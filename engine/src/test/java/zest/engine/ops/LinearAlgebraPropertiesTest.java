@@ -17,7 +17,7 @@ import zest.engine.testing.TensorGen;
 import zest.engine.testing.TensorGen.Sample;
 
 /** matmul (1-D operands, batch broadcasting, transposed views read in place) and linear. */
-class LinearAlgebraProperties {
+class LinearAlgebraPropertiesTest {
 
     /** Operand shapes for torch.matmul: 1-D·1-D, 1-D·N-D, N-D·1-D, or N-D·N-D with broadcast batch dims. */
     private static int[][] matmulShapes(TensorGen g, int maxSize) {

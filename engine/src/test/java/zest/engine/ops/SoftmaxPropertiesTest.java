@@ -13,7 +13,7 @@ import zest.engine.testing.TensorGen;
 import zest.engine.testing.TensorGen.Sample;
 
 /** softmax / logSoftmax along any dim: forward vs double reference, backward vs finite differences, masked rows. */
-class SoftmaxProperties {
+class SoftmaxPropertiesTest {
 
     private static Tensor apply(boolean log, Tensor t, int dim) {
         return log ? Softmax.logSoftmax(t, dim) : Softmax.softmax(t, dim);

@@ -17,7 +17,7 @@ import zest.engine.testing.TensorGen;
 import zest.engine.testing.TensorGen.Sample;
 
 /** concat / split / chunk / pad (including negative pads): forward vs index references, backward vs finite differences. */
-class ShapeOpsProperties {
+class ShapeOpsPropertiesTest {
 
     /** Reference of a window along dim d: out[.., i, ..] = in[.., i + start, ..] or fill where outside. */
     private static double[] window(double[] v, int[] shape, int d, int start, int len, double fill) {

@@ -19,7 +19,7 @@ import zest.engine.testing.TensorGen;
 import zest.engine.testing.TensorGen.Sample;
 
 /** Broadcasting binary ops, scalar ops and pointwise functions: forward vs double references, backward vs finite differences. */
-class ElementwiseProperties {
+class ElementwisePropertiesTest {
 
     enum Bin {
         ADD(Elementwise::add, Double::sum),
@@ -129,6 +129,17 @@ class ElementwiseProperties {
             assertEquals(max ? "[0.0, 0.5, 1.0]" : "[1.0, 0.5, 0.0]", java.util.Arrays.toString(ga));
             assertEquals(max ? "[1.0, 0.5, 0.0]" : "[0.0, 0.5, 1.0]", java.util.Arrays.toString(gb));
         }
+    }
+
+    @Property(tries = 40)
+    void greaterIsAConstantMask(@ForAll long seed) {
+        TensorGen g = new TensorGen(seed);
+        int[] out = g.shape(0, 3, 4);
+        Sample a = g.sample(g.grid(1, 0, 2), g.broadcastableTo(out)), b = g.sample(g.grid(1, 0, 2), g.broadcastableTo(out));
+        Tensor ta = a.t().detach().requiresGrad(true);
+        Tensor r = Elementwise.greater(ta, b.t());
+        Naive.assertClose(r, Naive.zip(a.v(), a.shape(), b.v(), b.shape(), (x, y) -> x > y ? 1 : 0), 0, 0, "greater");
+        assertFalse(r.requiresGrad());
     }
 
     @Example

@@ -23,7 +23,7 @@ import zest.engine.testing.TensorGen.Sample;
  * Views (reshape, permute, transpose, narrow, slice, select, expand, squeeze, unsqueeze, flatten, contiguous):
  * random chains of them on random layouts against index-arithmetic references, and their gradients.
  */
-class ViewProperties {
+class ViewPropertiesTest {
 
     /** One view op: the engine call and its reference on (values, shape). */
     record ViewOp(String name, UnaryOperator<Tensor> f, UnaryOperator<Ref> ref) {

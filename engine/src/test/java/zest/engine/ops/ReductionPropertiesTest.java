@@ -19,7 +19,7 @@ import zest.engine.testing.TensorGen;
 import zest.engine.testing.TensorGen.Sample;
 
 /** sum / mean / var / max / min / argmax / sumToShape: forward vs double references, backward vs finite differences. */
-class ReductionProperties {
+class ReductionPropertiesTest {
 
     /** A non-empty random subset of the dims, each written as a positive or a negative index. */
     private static int[] someDims(TensorGen g, int rank, boolean[] mask) {
