@@ -402,8 +402,11 @@ public final class Tensor {
 
     /** This tensor if already contiguous F32, else a contiguous F32 copy. Differentiable. */
     public Tensor contiguous() {
-        if (isContiguous() && dtype() == DType.F32) return this;
-        Tensor out = Tensor.of(Strided.gather(this), shape);
+        if (isContiguous() && dtype() == DType.F32 && storage instanceof Storage.Floats) return this;
+        // a whole 16-bit (or mapped) weight reuses the storage's cached widened copy instead of widening on every use
+        float[] data = storage instanceof Storage.Segment s && isContiguous() && offset == 0 && s.length() == numel()
+                ? s.widenAll() : Strided.gather(this);
+        Tensor out = Tensor.of(data, shape);
         return out.recordIfNeeded("contiguous", g -> new Tensor[] {g}, this);
     }
 

@@ -27,16 +27,23 @@ public record Layout(int width, int height, List<Segment> segments) {
      */
     public String completePrompt(String prompt) {
         StringBuilder sb = new StringBuilder(prompt == null ? "" : prompt.strip());
-        String lower = sb.toString().toLowerCase(java.util.Locale.ROOT);
         for (Segment s : segments) {
             String text = s.text().strip();
-            if (!lower.contains(text.toLowerCase(java.util.Locale.ROOT))) {
+            if (!containsWords(sb.toString(), text)) {
                 if (!sb.isEmpty()) sb.append(", ");
                 sb.append(text);
-                lower = sb.toString().toLowerCase(java.util.Locale.ROOT);
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * Whether {@code text} occurs in {@code prompt} as whole words (case-insensitive): "cup" is not in "a cupboard",
+     * where the tokenizer would not find it either.
+     */
+    static boolean containsWords(String prompt, String text) {
+        return java.util.regex.Pattern.compile("(?<![\\p{L}\\p{N}])" + java.util.regex.Pattern.quote(text) + "(?![\\p{L}\\p{N}])",
+                java.util.regex.Pattern.CASE_INSENSITIVE | java.util.regex.Pattern.UNICODE_CASE).matcher(prompt).find();
     }
 
     /** Masks downsampled by area averaging to h×w, as [K, h, w] row-major values. */

@@ -113,7 +113,9 @@ public final class LayoutReader {
         JsonNode root;
         try {
             if (Files.size(file) > MAX_LABELS_BYTES) throw new LayoutException(file + ": labels file larger than 1 MB");
-            root = new ObjectMapper().readTree(file.toFile());
+            // a key written twice would otherwise silently keep the last text
+            root = new ObjectMapper().enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                    .readTree(file.toFile());
         } catch (IOException e) {
             throw new LayoutException(file + ": cannot read labels JSON: " + e.getMessage(), e);
         }
