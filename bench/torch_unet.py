@@ -398,17 +398,22 @@ def build_unet():
 # ---------------------------------------------------------------------------------------------------------------
 
 def time_it(fn, warmup, reps, label):
+    """fn() may return a dict of stage wall times; returns best / all wall times, CPU times and stage times."""
     for i in range(warmup):
         t0 = time.perf_counter()
         fn()
         print(f"# torch {label} warm-up {i + 1}: {time.perf_counter() - t0:.2f} s", file=sys.stderr, flush=True)
-    runs = []
+    runs, cpu, splits = [], [], {}
     for i in range(reps):
-        t0 = time.perf_counter()
-        fn()
+        c0, t0 = time.process_time(), time.perf_counter()
+        split = fn()
         runs.append(time.perf_counter() - t0)
-        print(f"# torch {label} run {i + 1}: {runs[-1]:.2f} s", file=sys.stderr, flush=True)
-    return {"best_s": min(runs), "runs_s": runs}
+        cpu.append(time.process_time() - c0)  # all threads of the process, user + system
+        for k, v in (split if isinstance(split, dict) else {}).items():
+            splits.setdefault(k, []).append(v)
+        extra = " " + str({k: round(v, 2) for k, v in split.items()}) if isinstance(split, dict) else ""
+        print(f"# torch {label} run {i + 1}: {runs[-1]:.2f} s (CPU {cpu[-1]:.2f} s){extra}", file=sys.stderr, flush=True)
+    return {"best_s": min(runs), "runs_s": runs, "cpu_s": cpu, "split_s": splits}
 
 
 def main():
@@ -444,6 +449,7 @@ def main():
         CAPTURE.prefixes = GUIDED_LAYERS
 
         def guided():
+            t0 = time.perf_counter()
             x = latent1.detach().requires_grad_(True)
             CAPTURE.probs = []
             try:
@@ -452,11 +458,12 @@ def main():
                 if CAPTURE.grad_stopped:  # the graph stopped after the last captured layer: on again for the loss
                     torch.set_grad_enabled(True)
                     CAPTURE.grad_stopped = False
+            t1 = time.perf_counter()
             maps = mean_maps(CAPTURE.probs, s, s)
             loss = zestguide_loss(maps, masks, tokens)
             grad, = torch.autograd.grad(loss, x)
             CAPTURE.probs = []
-            return grad
+            return {"forward": t1 - t0, "loss+backward": time.perf_counter() - t1}
 
         # the untimed CFG warm-up also counts the captured layers, so that every guided pass (warm-up too) stops
         # recording after the last of them (as zest's bench does)

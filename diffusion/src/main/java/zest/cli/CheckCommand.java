@@ -20,7 +20,7 @@ import zest.engine.io.SafetensorsFile;
         description = {"Replay a reference case file (inputs + expected outputs, settings in its metadata) on a model",
                 "and print max-abs / max-relative error per output with PASS/FAIL. Exit code 1 on any FAIL."})
 public final class CheckCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "diffusers folder or single-file .safetensors checkpoint")
+    @Option(names = "--model", required = true, description = "diffusers folder or single-file .safetensors or .ckpt checkpoint")
     Path model;
 
     @Option(names = "--config", description = "folder with unet/vae/text_encoder config.json for a single-file checkpoint")

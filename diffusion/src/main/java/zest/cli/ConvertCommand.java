@@ -12,11 +12,11 @@ import zest.engine.DType;
 
 /** Converts between an LDM single file and a diffusers folder, or changes the stored dtype within one layout. */
 @Command(name = "convert", mixinStandardHelpOptions = true,
-        description = {"Convert a checkpoint: LDM single file -> diffusers folder, diffusers folder -> LDM single file,",
-                "or the same layout with another dtype. OUT ending in .safetensors is written as one file, anything else",
-                "as a diffusers folder. The output appears complete or not at all; an existing OUT needs --overwrite."})
+        description = {"Convert LDM single file <-> diffusers folder, or change the dtype.",
+                "OUT ending in .safetensors is written as one LDM file, anything else as a diffusers folder. The output "
+                        + "appears complete or not at all, and an existing OUT is only replaced with --overwrite."})
 public final class ConvertCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "IN", description = "diffusers folder or LDM single-file .safetensors")
+    @Parameters(index = "0", paramLabel = "IN", description = "diffusers folder, or LDM single-file .safetensors or .ckpt")
     Path in;
 
     @Parameters(index = "1", paramLabel = "OUT", description = "NAME.safetensors for one LDM file, else a diffusers folder")

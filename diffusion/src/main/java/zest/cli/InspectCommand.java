@@ -14,10 +14,11 @@ import zest.diffusion.checkpoint.ReportText;
 
 /** Says what a checkpoint is, from its headers alone (no weights are read). */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = {"Show what a checkpoint is: layout, architecture (SD 1.x / SD 2.x) and its key sizes, parameter",
-                "count and dtypes per model, files, ignored and unknown tensors, metadata. Reads only the file headers."})
+        description = {"Show what a checkpoint is, from its file headers alone.",
+                "Layout, architecture (SD 1.x / SD 2.x) with its key sizes, parameters and dtypes per model, files, "
+                        + "ignored and unknown tensors, metadata. No weights are read."})
 public final class InspectCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "PATH", description = "diffusers folder, LDM single-file .safetensors, or any .safetensors file")
+    @Parameters(index = "0", paramLabel = "PATH", description = "diffusers folder, LDM single-file .safetensors or .ckpt, or any .safetensors file")
     Path path;
 
     @Option(names = "--config", paramLabel = "DIR", description = "folder with unet/vae/text_encoder config.json for a single-file checkpoint (default: the folder it is in, else inferred from the shapes)")

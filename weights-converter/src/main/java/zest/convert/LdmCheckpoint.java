@@ -56,7 +56,7 @@ public final class LdmCheckpoint {
 
     /** Reads with configs {@link ArchitectureInference inferred} from the tensor shapes. */
     public static Components read(SafetensorsFile file) {
-        return read(file, ArchitectureInference.infer(file));
+        return read(TensorSource.of(file));
     }
 
     /**
@@ -64,8 +64,17 @@ public final class LdmCheckpoint {
      * Throws one {@link WeightsException} listing every missing or mis-shaped tensor.
      */
     public static Components read(SafetensorsFile file, LdmConfigs configs) {
-        Map<String, int[]> shapes = new LinkedHashMap<>();
-        for (String n : file.names()) shapes.put(n, file.info(n).shape());
+        return read(TensorSource.of(file), configs);
+    }
+
+    /** Reads a checkpoint of any format (safetensors, .ckpt) with configs inferred from the tensor shapes. */
+    public static Components read(TensorSource file) {
+        return read(file, ArchitectureInference.infer(file.shapes()));
+    }
+
+    /** As {@link #read(SafetensorsFile, LdmConfigs)}, for a checkpoint of any format. */
+    public static Components read(TensorSource file, LdmConfigs configs) {
+        Map<String, int[]> shapes = file.shapes();
         LdmKeyMapping mapping = LdmKeyMapping.of(configs, TextEncoderLayout.detect(file.names()));
         KeyResolution r;
         try {

@@ -1,7 +1,5 @@
 package zest.diffusion.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -102,6 +100,6 @@ public final class BenchRunner {
     public static void writeJson(Map<String, Object> report, Path file) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) Files.createDirectories(parent);
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), report);
+        BenchJson.pretty().writeValue(file.toFile(), report);
     }
 }

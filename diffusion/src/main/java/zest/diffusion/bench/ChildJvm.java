@@ -1,6 +1,5 @@
 package zest.diffusion.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -15,7 +14,6 @@ import java.util.List;
  */
 public final class ChildJvm {
     public static final String RESULT_MARK = "ZEST-BENCH-RESULT ";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private ChildJvm() {}
 
@@ -36,7 +34,7 @@ public final class ChildJvm {
         for (String line : out.stdout().split("\n")) {
             if (line.startsWith(RESULT_MARK)) {
                 try {
-                    return JSON.readValue(line.substring(RESULT_MARK.length()), CaseResult.class);
+                    return BenchJson.mapper().readValue(line.substring(RESULT_MARK.length()), CaseResult.class);
                 } catch (IOException e) {
                     return CaseResult.failed(c.id(), "unreadable child result: " + e.getMessage());
                 }
@@ -44,6 +42,15 @@ public final class ChildJvm {
         }
         return CaseResult.failed(c.id(), "child JVM ended with exit code " + out.exitCode() + " and no result: "
                 + Subprocess.lastLine(out.stderrTail()));
+    }
+
+    /** The line a child prints for its result. */
+    public static String resultLine(CaseResult r) {
+        try {
+            return RESULT_MARK + BenchJson.mapper().writeValueAsString(r);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** java + this JVM's options (heap options replaced when {@code heap} is given) + -cp. */

@@ -21,16 +21,17 @@ import javax.management.openmbean.CompositeData;
  * <ul>
  *   <li>peak RSS: {@code VmHWM} of /proc/self/status (the kernel's high-water mark of resident memory: Java heap as
  *       far as it was ever touched, off-heap buffers, mapped files, JIT code, thread stacks);</li>
- *   <li>peak live heap: the largest Java heap occupancy right after a garbage collection, summed over the heap
- *       pools (GC notifications). This is close to what the work really needs, whereas RSS also holds garbage the
- *       collector had no reason to free yet under a large -Xmx;</li>
+ *   <li>peak heap after GC: the largest Java heap occupancy right after a garbage collection, summed over the heap
+ *       pools (GC notifications). Closer to what the work needs than RSS, which also holds garbage the collector had
+ *       no reason to free yet under a large -Xmx; still an upper bound (a young collection leaves old garbage, and
+ *       G1 counts a large array's last region in full);</li>
  *   <li>peak heap used: the sum of the heap pools' peak usage (MemoryPoolMXBean), garbage included, an upper
  *       bound (the pools may peak at different times).</li>
  * </ul>
  */
 public final class MemoryProbe {
     private static final Path STATUS = Path.of("/proc/self/status");
-    private final AtomicLong maxLiveAfterGc = new AtomicLong(-1);
+    private final AtomicLong maxAfterGc = new AtomicLong(-1);
     private final Set<String> heapPools = new HashSet<>();
 
     /** Starts listening to GC notifications and resets the pools' peak counters. */
@@ -46,11 +47,13 @@ public final class MemoryProbe {
             emitter.addNotificationListener((n, handback) -> {
                 if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) return;
                 var info = GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData());
+                // G1's concurrent-cycle pauses (remark, cleanup) free nothing: their "after" is not an after-GC figure
+                if (info.getGcName().contains("Concurrent")) return;
                 long used = 0;
                 for (Map.Entry<String, MemoryUsage> e : info.getGcInfo().getMemoryUsageAfterGc().entrySet())
                     if (heapPools.contains(e.getKey())) used += e.getValue().getUsed();
                 long u = used;
-                maxLiveAfterGc.accumulateAndGet(u, Math::max);
+                maxAfterGc.accumulateAndGet(u, Math::max);
             }, null, null);
         }
     }
@@ -62,7 +65,7 @@ public final class MemoryProbe {
     public static long rssBytes() { return statusKiB("VmRSS:"); }
 
     /** The largest heap occupancy after a GC seen so far, or -1 when no collection has happened. */
-    public long peakLiveHeapBytes() { return maxLiveAfterGc.get(); }
+    public long peakHeapAfterGcBytes() { return maxAfterGc.get(); }
 
     /** Sum over the heap pools of their peak usage since this probe started (garbage included). */
     public long peakHeapUsedBytes() {

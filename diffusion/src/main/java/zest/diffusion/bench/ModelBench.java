@@ -4,13 +4,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.function.Supplier;
 import zest.diffusion.zestguide.AttentionCapture;
 import zest.diffusion.zestguide.LayerSelection;
 import zest.diffusion.zestguide.ZestGuideLoss;
@@ -83,7 +83,7 @@ public final class ModelBench {
             if (c.kind() == ModelCase.Kind.UNET) {
                 stage = "CFG forward";
                 parts.put(ModelCase.CFG_PART, time(ModelCase.partLabel(ModelCase.CFG_PART, s), warmup,
-                        () -> cfgForward(unet, latents2, t, context2, null)));
+                        split -> cfgForward(unet, latents2, t, context2, null)));
             } else {
                 LayerSelection selection = LayerSelection.parse(LayerSelection.DEFAULT);
                 // the untimed CFG warm-up also counts the selected layers, so that every guided pass (warm-up too)
@@ -101,20 +101,43 @@ public final class ModelBench {
                 Tensor latent1 = latents2.narrow(0, 0, 1).contiguous(), context1 = context2.narrow(0, 0, 1).contiguous();
                 Tensor masks = layoutMasks(s);
                 int[][] tokens = layoutTokens();
+                stage = "ZestGuide forward+backward (memory breakdown)";
+                // one untimed pass that measures what the graph holds (full GCs), then the timed ones
+                Map<String, Object> memory = new LinkedHashMap<>();
+                memory.put("heap_live_weights_and_inputs_bytes", liveHeapNow());
+                long m0 = System.nanoTime();
+                guidedGradient(unet, latent1, t, context1, selection, c.pixels(), layers, masks, tokens, new LinkedHashMap<>(), memory);
+                memory.put("heap_live_after_backward_bytes", liveHeapNow());
+                log.printf("# zest guided memory pass: %.2f s, live heap: %s%n", (System.nanoTime() - m0) / 1e9,
+                        memory.entrySet().stream().map(e -> e.getKey() + " " + MemoryProbe.gb((Long) e.getValue())).toList());
+                info.putAll(memory);
                 stage = "ZestGuide forward+backward";
-                parts.put(ModelCase.GUIDED_PART, time(ModelCase.partLabel(ModelCase.GUIDED_PART, s), warmup,
-                        () -> guidedGradient(unet, latent1, t, context1, selection, c.pixels(), layers, masks, tokens)));
+                parts.put(ModelCase.GUIDED_PART, time(ModelCase.partLabel(ModelCase.GUIDED_PART, s), Math.max(0, warmup - 1),
+                        split -> guidedGradient(unet, latent1, t, context1, selection, c.pixels(), layers, masks, tokens, split, null)));
                 stage = "CFG forward";
                 parts.put(ModelCase.CFG_PART, time(ModelCase.partLabel(ModelCase.CFG_PART, s), 0,
-                        () -> cfgForward(unet, latents2, t, context2, null)));
+                        split -> cfgForward(unet, latents2, t, context2, null)));
+                // the peaks are those of the steady state; one more pass measures the pipeline's first guided step,
+                // which does not know the layer count yet and so records the graph through the whole UNet
+                long rss = MemoryProbe.peakRssBytes(), live = probe.peakHeapAfterGcBytes(), used = probe.peakHeapUsedBytes();
+                stage = "first-step ZestGuide pass (whole graph)";
+                Map<String, Object> whole = new LinkedHashMap<>();
+                try {
+                    guidedGradient(unet, latent1, t, context1, selection, c.pixels(), 0, masks, tokens, new LinkedHashMap<>(), whole);
+                    info.put("heap_live_with_whole_graph_bytes", whole.get("heap_live_with_guided_graph_bytes"));
+                    log.printf("# zest first-step pass (whole graph recorded): live heap %s%n", MemoryProbe.gb((Long) whole.get("heap_live_with_guided_graph_bytes")));
+                } catch (OutOfMemoryError e) {
+                    info.put("whole_graph_note", "OutOfMemoryError with the whole graph recorded (" + e.getMessage() + ")");
+                }
+                return new CaseResult(c.id(), parts, rss, live, used, params, info, null);
             }
         } catch (OutOfMemoryError e) {
-            long live = probe.peakLiveHeapBytes();
+            long live = probe.peakHeapAfterGcBytes();
             String note = "OutOfMemoryError in " + stage + " (" + e.getMessage() + "); heap limit " + MemoryProbe.gb(MemoryProbe.maxHeapBytes())
-                    + ", peak live heap " + MemoryProbe.gb(live) + ", weights " + MemoryProbe.gb(params * 4);
+                    + ", peak heap after GC " + MemoryProbe.gb(live) + ", weights " + MemoryProbe.gb(params * 4);
             return new CaseResult(c.id(), Map.of(), MemoryProbe.peakRssBytes(), live, probe.peakHeapUsedBytes(), params, info, note);
         }
-        return new CaseResult(c.id(), parts, MemoryProbe.peakRssBytes(), probe.peakLiveHeapBytes(), probe.peakHeapUsedBytes(),
+        return new CaseResult(c.id(), parts, MemoryProbe.peakRssBytes(), probe.peakHeapAfterGcBytes(), probe.peakHeapUsedBytes(),
                 params, info, null);
     }
 
@@ -125,19 +148,31 @@ public final class ModelBench {
         }
     }
 
-    /** ∂L/∂x_t of the ZestGuide loss, batch 1 (the pipeline's guided pass for one image). */
+    /**
+     * ∂L/∂x_t of the ZestGuide loss, batch 1 (the pipeline's guided pass for one image). Notes the forward and the
+     * loss + backward times in {@code splits}; with {@code memory} non-null also the live heap (after a full GC)
+     * once the graph is recorded (untimed warm-up only: the GC costs seconds).
+     */
     static Tensor guidedGradient(UNet2DConditionModel unet, Tensor latent, Tensor t, Tensor context, LayerSelection selection,
-                                 int pixels, int expectedLayers, Tensor masks, int[][] tokens) {
+                                 int pixels, int expectedLayers, Tensor masks, int[][] tokens, Map<String, Double> splits,
+                                 Map<String, Object> memory) {
+        long t0 = System.nanoTime();
         Tensor xg = latent.detach().requiresGrad(true);
         AttentionCapture capture = new AttentionCapture(selection, pixels, expectedLayers);
         try (capture) {
             unet.forward(xg, t, context, capture);
         }
+        long t1 = System.nanoTime();
+        if (memory != null) memory.put("heap_live_with_guided_graph_bytes", liveHeapNow());
+        long t2 = System.nanoTime();
         int s = latent.size(2);
         ZestGuideLoss.Result r = ZestGuideLoss.compute(capture.mapsOf(0).meanMaps(s, latent.size(3)), masks, tokens);
         r.loss().backward();
         Tensor g = xg.grad();
+        long t3 = System.nanoTime();
         if (g == null) throw new IllegalStateException("the ZestGuide loss produced no gradient for the latent");
+        splits.put("forward", (t1 - t0) / 1e9);
+        splits.put("loss+backward", (t3 - t2) / 1e9);
         return g;
     }
 
@@ -153,19 +188,44 @@ public final class ModelBench {
     /** The segments' prompt tokens (BOS = 0): {1, 2} and {4}. */
     static int[][] layoutTokens() { return new int[][] {{1, 2}, {4}}; }
 
-    private CaseResult.Timing time(String label, int warmupRuns, Supplier<Tensor> op) {
+    /** One timed operation; it may note the wall time of its stages in {@code splits}. */
+    @FunctionalInterface
+    interface Op {
+        void run(Map<String, Double> splits);
+    }
+
+    private CaseResult.Timing time(String label, int warmupRuns, Op op) {
         for (int i = 0; i < warmupRuns; i++) {
             long t0 = System.nanoTime();
-            op.get();
+            op.run(new LinkedHashMap<>());
             log.printf("# zest %s warm-up %d: %.2f s%n", label, i + 1, (System.nanoTime() - t0) / 1e9);
         }
-        List<Double> runs = new ArrayList<>();
+        List<Double> runs = new ArrayList<>(), cpu = new ArrayList<>();
+        Map<String, List<Double>> splits = new LinkedHashMap<>();
         for (int i = 0; i < reps; i++) {
-            long t0 = System.nanoTime();
-            op.get();
+            Map<String, Double> split = new LinkedHashMap<>();
+            long c0 = processCpuNanos(), t0 = System.nanoTime();
+            op.run(split);
             runs.add((System.nanoTime() - t0) / 1e9);
-            log.printf("# zest %s run %d: %.2f s%n", label, i + 1, runs.getLast());
+            long c1 = processCpuNanos();
+            cpu.add(c0 < 0 || c1 < 0 ? Double.NaN : (c1 - c0) / 1e9);
+            split.forEach((k, v) -> splits.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+            log.printf("# zest %s run %d: %.2f s (CPU %.2f s)%s%n", label, i + 1, runs.getLast(), cpu.getLast(),
+                    split.isEmpty() ? "" : " " + split.entrySet().stream().map(e -> String.format("%s %.2f s", e.getKey(), e.getValue())).toList());
         }
-        return CaseResult.Timing.of(runs);
+        return CaseResult.Timing.of(runs, cpu, splits);
+    }
+
+    /** CPU time of this process (all threads, user + system), or -1. */
+    static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os)
+            return os.getProcessCpuTime();
+        return -1;
+    }
+
+    /** Java heap in use right after a full collection (what is really held), for the memory breakdown. */
+    static long liveHeapNow() {
+        System.gc();
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 }

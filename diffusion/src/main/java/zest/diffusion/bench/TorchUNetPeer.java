@@ -67,12 +67,19 @@ public final class TorchUNetPeer {
         }
     }
 
+    private static List<Double> doubles(JsonNode array) {
+        List<Double> out = new ArrayList<>();
+        if (array != null) array.forEach(v -> out.add(v.asDouble()));
+        return out;
+    }
+
     static CaseResult parse(String caseId, JsonNode root) {
         Map<String, CaseResult.Timing> parts = new LinkedHashMap<>();
         root.get("times").properties().forEach(e -> {
-            List<Double> runs = new ArrayList<>();
-            e.getValue().get("runs_s").forEach(v -> runs.add(v.asDouble()));
-            parts.put(e.getKey(), CaseResult.Timing.of(runs));
+            List<Double> runs = doubles(e.getValue().get("runs_s")), cpu = doubles(e.getValue().get("cpu_s"));
+            Map<String, List<Double>> splits = new LinkedHashMap<>();
+            if (e.getValue().has("split_s")) e.getValue().get("split_s").properties().forEach(x -> splits.put(x.getKey(), doubles(x.getValue())));
+            parts.put(e.getKey(), CaseResult.Timing.of(runs, cpu, splits));
         });
         long params = root.path("params").asLong(-1);
         Map<String, Object> info = new LinkedHashMap<>();

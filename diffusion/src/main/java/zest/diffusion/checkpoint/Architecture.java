@@ -19,7 +19,7 @@ import zest.nn.JsonConfig;
  * @param label          the family with what qualifies it, e.g. "SD 2.x, v-prediction"
  * @param standardSize   widths and depths are those of the released SD 1.x / 2.x models
  * @param predictionType the scheduler's prediction_type ("epsilon", "v_prediction", ...)
- * @param predictionFrom the scheduler_config.json it was read from, or why it is assumed
+ * @param predictionFrom "from" the scheduler_config.json it was read from, or why it is assumed
  * @param notes          anything unusual (inpainting input channels, a mismatch that made the family unknown)
  */
 public record Architecture(String family, String label, boolean standardSize, String predictionType, String predictionFrom,
@@ -62,9 +62,9 @@ public record Architecture(String family, String label, boolean standardSize, St
         String prediction = "epsilon", predictionFrom;
         if (scheduler != null) {
             prediction = JsonConfig.read(scheduler).stringOr("prediction_type", "epsilon");
-            predictionFrom = scheduler.toString();
+            predictionFrom = "from " + scheduler;
         } else {
-            predictionFrom = "no scheduler config: epsilon assumed (SD 2.x 768-px models predict v; give their scheduler_config.json)";
+            predictionFrom = "assumed: no scheduler_config.json found; SD 2.x 768-px models predict v";
         }
 
         List<String> notes = new ArrayList<>();

@@ -13,16 +13,17 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import zest.convert.Component;
 import zest.convert.LdmCheckpoint;
+import zest.convert.TextEncoderLayout;
 import zest.engine.DType;
 import zest.engine.Tensor;
 import zest.engine.io.Safetensors;
-import zest.engine.io.SafetensorsFile;
+import zest.nn.WeightsException;
 
 /**
  * {@code zest convert}: between an original-LDM single file and a diffusers folder, or within one layout to change
  * the stored dtype. The output's form follows its name: ending in {@code .safetensors} a single file, else a folder.
- * Nothing partial is ever left at the output: a file is written through a temporary file and renamed, a folder through
- * an {@link AtomicFolder}. Tensors stream from the memory-mapped input to the output, so memory stays small.
+ * Nothing partial is ever left at the output, even when the run is interrupted: file or folder is written through
+ * {@link AtomicOutput}. Tensors stream from the memory-mapped input to the output, so memory stays small.
  */
 public final class CheckpointConverter {
     private CheckpointConverter() {}
@@ -47,7 +48,7 @@ public final class CheckpointConverter {
                 throw new CheckpointException(r.in() + ": --config is for single-file inputs; a diffusers folder has its own configs");
             return toFile ? folderToLdm(r) : folderToFolder(r);
         }
-        SafetensorsFile file = SafetensorsFile.open(r.in());
+        SingleFile file = SingleFile.open(r.in());
         if (toFile) return fileToFile(file, r);
         if (!CheckpointLayout.isLdm(file.names()))
             throw new CheckpointException(r.in() + ": a plain safetensors file (no model.diffusion_model. / first_stage_model. /"
@@ -71,15 +72,15 @@ public final class CheckpointConverter {
     // ---------------------------------------------------------------- the four directions
 
     /** LDM → LDM (or any safetensors file): every tensor and the metadata kept, only the dtype changes. */
-    private static List<String> fileToFile(SafetensorsFile file, Request r) {
+    private static List<String> fileToFile(SingleFile file, Request r) {
         Map<String, Tensor> all = file.tensors();
-        Safetensors.write(r.out(), all, file.metadata(), r.storeAs());
+        AtomicOutput.writeFile(r.out(), r.overwrite(), tmp -> Safetensors.write(tmp, all, file.metadata(), r.storeAs()));
         String layout = (CheckpointLayout.isLdm(file.names()) ? CheckpointLayout.LDM_SINGLE_FILE : CheckpointLayout.PLAIN_SAFETENSORS).label();
         return List.of("read " + r.in() + ": " + layout + ", " + all.size() + " tensors, " + dtypesOf(all.values()),
                 "wrote " + r.out() + ": " + layout + ", every tensor and the metadata kept, " + target(r.storeAs(), all.values()));
     }
 
-    private static List<String> ldmToFolder(SafetensorsFile file, Request r) {
+    private static List<String> ldmToFolder(SingleFile file, Request r) {
         Map<String, int[]> shapes = new LinkedHashMap<>();
         for (String n : file.names()) shapes.put(n, file.info(n).shape());
         Sidecar sidecar = Sidecar.forSingleFile(r.in(), r.configDir());
@@ -96,11 +97,15 @@ public final class CheckpointConverter {
 
     private static List<String> folderToLdm(Request r) {
         LdmCheckpoint.Components c = DiffusersFolderReader.read(r.in());
-        LdmCheckpoint.writeLdm(r.out(), c, r.storeAs());
+        try {
+            AtomicOutput.writeFile(r.out(), r.overwrite(), tmp -> LdmCheckpoint.writeLdm(tmp, c, r.storeAs()));
+        } catch (WeightsException e) {
+            throw naming(r.in(), e);
+        }
         List<String> said = new ArrayList<>();
         said.add("read " + r.in() + ": " + CheckpointLayout.DIFFUSERS_FOLDER + ", " + dtypesOf(components(c)));
-        said.add("wrote " + r.out() + ": " + CheckpointLayout.LDM_SINGLE_FILE + ", " + target(r.storeAs(), components(c))
-                + " (tokenizer/ and scheduler/ have no place in it)");
+        said.add("wrote " + r.out() + ": " + CheckpointLayout.LDM_SINGLE_FILE + ", " + target(r.storeAs(), components(c)));
+        said.add("tokenizer/ and scheduler/ have no place in an LDM file: keep the folder's if you need them");
         said.addAll(skipped(c));
         return said;
     }
@@ -109,24 +114,34 @@ public final class CheckpointConverter {
         LdmCheckpoint.Components c = DiffusersFolderReader.read(r.in());
         List<String> said = new ArrayList<>();
         said.add("read " + r.in() + ": " + CheckpointLayout.DIFFUSERS_FOLDER + ", " + dtypesOf(components(c)));
-        said.addAll(writeFolder(r, c, Sidecar.forFolder(r.in())));
+        try {
+            said.addAll(writeFolder(r, c, Sidecar.forFolder(r.in())));
+        } catch (WeightsException e) {
+            throw naming(r.in(), e);
+        }
         said.addAll(skipped(c));
         return said;
+    }
+
+    /** The same problems, with the folder they were found in in front (the writer only knows component names). */
+    private static WeightsException naming(Path in, WeightsException e) {
+        String summary = e.getMessage().lines().findFirst().orElse("weights do not fit their configs");
+        return new WeightsException(in + ": " + summary, e.problems());
     }
 
     // ---------------------------------------------------------------- shared
 
     /** The three models, model_index.json, tokenizer/ and scheduler/, all or nothing. */
     private static List<String> writeFolder(Request r, LdmCheckpoint.Components c, Sidecar sidecar) {
-        boolean sd2 = Architecture.of(c.configs(), sidecar.schedulerConfig()).family().equals(Architecture.SD2);
+        boolean sd2 = c.textLayout() == TextEncoderLayout.OPEN_CLIP; // OpenCLIP text tower: SD 2.x's tokenizer settings
         List<String> extras = new ArrayList<>();
-        AtomicFolder.write(r.out(), r.overwrite(), tmp -> {
+        AtomicOutput.writeFolder(r.out(), r.overwrite(), tmp -> {
             extras.addAll(DiffusersExtras.write(tmp, sidecar, sd2));
             LdmCheckpoint.writeDiffusersFolder(tmp, c, r.storeAs());
         });
         List<String> said = new ArrayList<>();
-        said.add("wrote " + r.out() + ": " + CheckpointLayout.DIFFUSERS_FOLDER + ", " + target(r.storeAs(), components(c))
-                + " (unet/, vae/, text_encoder/, tokenizer/, scheduler/, model_index.json)");
+        said.add("wrote " + r.out() + ": " + CheckpointLayout.DIFFUSERS_FOLDER
+                + " (unet/, vae/, text_encoder/, tokenizer/, scheduler/, model_index.json), " + target(r.storeAs(), components(c)));
         said.addAll(extras);
         return said;
     }
@@ -158,6 +173,6 @@ public final class CheckpointConverter {
     }
 
     private static String target(DType storeAs, Iterable<Tensor> tensors) {
-        return storeAs == null ? "dtypes kept (" + dtypesOf(tensors) + ")" : "floating tensors stored as " + storeAs.safetensorsName();
+        return storeAs == null ? "dtypes kept: " + dtypesOf(tensors) : "floating tensors stored as " + storeAs.safetensorsName();
     }
 }

@@ -17,13 +17,14 @@ import zest.convert.LdmConfigs;
 import zest.convert.LdmKey;
 import zest.convert.LdmKeyMapping;
 import zest.convert.TextEncoderLayout;
-import zest.engine.io.SafetensorsFile;
 import zest.engine.io.TensorInfo;
 import zest.nn.ConfigException;
 
 /**
  * {@code zest inspect}: what a checkpoint is, from the safetensors headers alone. Files are memory-mapped and only
- * their headers are read (names, dtypes, shapes), so inspecting a multi-gigabyte model costs no weight memory.
+ * their headers are read (names, dtypes, shapes), so inspecting a multi-gigabyte model costs no weight memory. A
+ * PyTorch .ckpt has no such header: its pickle is read (by the restricted unpickler, executing nothing), its tensor
+ * data is not.
  */
 public final class CheckpointInspector {
     private CheckpointInspector() {}
@@ -35,13 +36,13 @@ public final class CheckpointInspector {
     public static CheckpointReport inspect(Path path, Path configDir) {
         CheckpointLayout.requireReadable(path);
         if (Files.isDirectory(path)) return folder(path);
-        SafetensorsFile file = SafetensorsFile.open(path);
+        SingleFile file = SingleFile.open(path);
         return CheckpointLayout.isLdm(file.names()) ? ldmFile(file, configDir) : plainFile(file);
     }
 
     // ---------------------------------------------------------------- LDM single file
 
-    private static CheckpointReport ldmFile(SafetensorsFile file, Path configDir) {
+    private static CheckpointReport ldmFile(SingleFile file, Path configDir) {
         ReportTally tally = new ReportTally();
         tally.files.add(fileEntry(file, file.path().toString()));
         Map<String, int[]> shapes = shapes(file);
@@ -74,7 +75,7 @@ public final class CheckpointInspector {
     }
 
     /** Without configs: the three models by name prefix, EMA weights ignored, anything else unknown. */
-    private static void countByPrefix(SafetensorsFile file, ReportTally tally) {
+    private static void countByPrefix(SingleFile file, ReportTally tally) {
         List<String> prefixes = CheckpointLayout.LDM_PREFIXES;
         for (Component c : Component.values()) tally.component(c.folder());
         for (String name : file.names()) {
@@ -113,7 +114,7 @@ public final class CheckpointInspector {
             }
             Set<String> seen = new HashSet<>();
             for (Path p : files) {
-                SafetensorsFile f = SafetensorsFile.open(p);
+                SingleFile f = SingleFile.open(p);
                 tally.files.add(fileEntry(f, folder.relativize(p).toString()));
                 for (String name : f.names()) countDiffusersTensor(c, f.info(name), mapping, tally, seen);
             }
@@ -158,7 +159,7 @@ public final class CheckpointInspector {
 
     // ---------------------------------------------------------------- any other safetensors file
 
-    private static CheckpointReport plainFile(SafetensorsFile file) {
+    private static CheckpointReport plainFile(SingleFile file) {
         ReportTally tally = new ReportTally();
         tally.files.add(fileEntry(file, file.path().toString()));
         tally.component("tensors");
@@ -183,7 +184,7 @@ public final class CheckpointInspector {
         }
     }
 
-    private static CheckpointReport.FileEntry fileEntry(SafetensorsFile f, String shownPath) {
+    private static CheckpointReport.FileEntry fileEntry(SingleFile f, String shownPath) {
         try {
             return new CheckpointReport.FileEntry(shownPath, Files.size(f.path()), f.size(), new LinkedHashMap<>(f.metadata()));
         } catch (IOException e) {
@@ -191,7 +192,7 @@ public final class CheckpointInspector {
         }
     }
 
-    private static Map<String, int[]> shapes(SafetensorsFile file) {
+    private static Map<String, int[]> shapes(SingleFile file) {
         Map<String, int[]> out = new LinkedHashMap<>();
         for (String n : file.names()) out.put(n, file.info(n).shape());
         return out;

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import zest.convert.ckpt.CkptFile;
 
 /** How a checkpoint is stored, decided from the path alone (and, for a .safetensors file, its tensor names). */
 public enum CheckpointLayout {
@@ -30,8 +31,9 @@ public enum CheckpointLayout {
     }
 
     /**
-     * Checks that {@code path} is something zest reads: an existing diffusers folder or .safetensors file. Pickle
-     * checkpoints (.ckpt, .pt, .bin) are refused with a message saying so rather than failing to parse.
+     * Checks that {@code path} is something zest reads: an existing diffusers folder, .safetensors file or PyTorch
+     * zip checkpoint (.ckpt, .pt, .pth: read without executing anything). A pickle .bin is refused with a message
+     * saying so rather than failing to parse.
      */
     public static void requireReadable(Path path) {
         if (Files.isDirectory(path)) {
@@ -44,10 +46,12 @@ public enum CheckpointLayout {
         if (!Files.exists(path)) throw new CheckpointException(path + ": no such file or folder");
         if (!Files.isRegularFile(path)) throw new CheckpointException(path + ": not a regular file or a folder");
         String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (name.endsWith(".ckpt") || name.endsWith(".pt") || name.endsWith(".pth") || name.endsWith(".bin"))
-            throw new CheckpointException(path + ": pickle checkpoints (.ckpt/.pt/.bin) are not supported yet;"
-                    + " convert it to .safetensors first (e.g. with the safetensors or diffusers Python tools)");
+        if (CkptFile.isCheckpointName(path)) return;
+        if (name.endsWith(".bin"))
+            throw new CheckpointException(path + ": pickle .bin weights are not supported; convert them to .safetensors first"
+                    + " (e.g. with the safetensors or diffusers Python tools), or give a .ckpt single file");
         if (!name.endsWith(".safetensors"))
-            throw new CheckpointException(path + ": not a checkpoint zest reads (expected a diffusers folder or a .safetensors file)");
+            throw new CheckpointException(path + ": not a checkpoint zest reads (expected a diffusers folder, a .safetensors file"
+                    + " or a .ckpt)");
     }
 }

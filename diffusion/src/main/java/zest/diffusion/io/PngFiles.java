@@ -71,9 +71,12 @@ public final class PngFiles {
         if (dir != null) Files.createDirectories(dir);
         if (!overwrite && Files.exists(abs))
             throw new java.nio.file.FileAlreadyExistsException(abs + " exists (use --overwrite to replace it)");
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        // not Files.createTempFile: that makes the file owner-only (0600) and the image would keep those permissions
+        Path tmp = (dir != null ? dir : Path.of("")).resolve("." + abs.getFileName() + "." + Long.toUnsignedString(
+                java.util.concurrent.ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
         try {
-            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE)) {
                 ch.write(java.nio.ByteBuffer.wrap(data));
                 ch.force(true);
             }
@@ -104,8 +107,9 @@ public final class PngFiles {
                     if (data.length < len) throw new IOException(file + ": truncated " + t + " chunk");
                     parseText(t, data, out);
                 } else {
-                    long skipped = in.skip(len);
-                    if (skipped < len) break;
+                    // skip() may skip less than asked without being at the end; a file cut short in the image
+                    // data still gives the text chunks before it
+                    try { in.skipNBytes(len); } catch (EOFException e) { break; }
                 }
                 in.skipNBytes(4); // CRC
                 if (t.equals("IEND")) break;

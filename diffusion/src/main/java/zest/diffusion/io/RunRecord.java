@@ -71,12 +71,17 @@ public final class RunRecord {
         }
         if (r == null || !r.isObject() || !"zest-run/1".equals(r.path("format").asText()))
             throw new LayoutException("the image carries no zest settings (format zest-run/1)");
-        GenerationSettings s = new GenerationSettings(r.path("prompt").asText(""), r.path("negative_prompt").asText(""),
+        GenerationSettings s;
+        try {
+            s = new GenerationSettings(r.path("prompt").asText(""), r.path("negative_prompt").asText(""),
                 r.path("width").asInt(512), r.path("height").asInt(512), r.path("steps").asInt(50), (float) r.path("cfg").asDouble(7.5),
                 r.hasNonNull("sampler") ? r.get("sampler").asText() : null, (float) r.path("sampler_eta").asDouble(0),
                 r.path("seed").asLong(0), r.path("batch").asInt(1), GuidanceMode.parse(r.path("guidance").asText("none")),
                 (float) r.path("eta").asDouble(0.3), (float) r.path("tau").asDouble(0.5), r.path("layers").asText(null),
                 r.path("lambda").asText("sqrt"), (float) r.path("pww_weight").asDouble(0.4));
+        } catch (IllegalArgumentException e) { // out-of-range or unknown values: a damaged record, not a bug
+            throw new LayoutException("the image's zest settings are invalid: " + e.getMessage(), e);
+        }
         Layout layout = null;
         JsonNode l = r.get("layout");
         if (l != null && l.isObject()) {
@@ -96,7 +101,7 @@ public final class RunRecord {
         StringBuilder sb = new StringBuilder(s.prompt());
         if (!s.negativePrompt().isEmpty()) sb.append("\nNegative prompt: ").append(s.negativePrompt());
         sb.append("\nSteps: ").append(s.steps())
-                .append(", Sampler: ").append(s.sampler() == null ? "default" : s.sampler().toUpperCase(Locale.ROOT))
+                .append(", Sampler: ").append(a1111Sampler(s.sampler()))
                 .append(", CFG scale: ").append(s.cfgScale())
                 .append(", Seed: ").append(s.seed())
                 .append(", Size: ").append(s.width()).append('x').append(s.height());
@@ -105,10 +110,28 @@ public final class RunRecord {
             sb.append(", Layout guidance: ").append(s.guidance().cliName());
             if (s.guidance().usesZest())
                 sb.append(", ZestGuide eta: ").append(s.zestEta()).append(", ZestGuide tau: ").append(s.tau())
-                        .append(", ZestGuide layers: ").append(s.layers());
+                        .append(", ZestGuide layers: ").append(a1111Quote(s.layers()));
             if (s.guidance().usesPww()) sb.append(", PwW weight: ").append(s.pwwWeight());
         }
         return sb.toString();
+    }
+
+    /** The web UI's names for our samplers, so its "PNG info" tab recognises them. */
+    static String a1111Sampler(String sampler) {
+        if (sampler == null) return "default";
+        return switch (sampler.toLowerCase(Locale.ROOT)) {
+            case "ddim" -> "DDIM";
+            case "pndm", "plms" -> "PLMS";
+            case "euler" -> "Euler";
+            case "dpmpp2m" -> "DPM++ 2M";
+            default -> a1111Quote(sampler);
+        };
+    }
+
+    /** A value with a comma, colon or newline is written as a JSON string, as the web UI does (else it splits there). */
+    static String a1111Quote(String v) {
+        if (v.indexOf(',') < 0 && v.indexOf(':') < 0 && v.indexOf('\n') < 0) return v;
+        return JSON.getNodeFactory().textNode(v).toString();
     }
 
     static String encodeRle(float[] mask) {
@@ -139,7 +162,7 @@ public final class RunRecord {
             } catch (NumberFormatException e) {
                 throw new LayoutException("stored mask is not run-length encoded numbers");
             }
-            if (len < 0 || at + len > n) throw new LayoutException("stored mask runs past the layout size");
+            if (len < 0 || len > n - at) throw new LayoutException("stored mask runs past the layout size");
             if (on) java.util.Arrays.fill(m, at, at + len, 1f);
             at += len;
             on = !on;

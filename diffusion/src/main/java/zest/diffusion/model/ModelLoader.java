@@ -8,8 +8,9 @@ import java.nio.file.Path;
 import java.util.Locale;
 import zest.convert.LdmCheckpoint;
 import zest.convert.LdmConfigs;
+import zest.convert.TensorSource;
+import zest.convert.ckpt.CkptFile;
 import zest.diffusion.schedulers.SchedulerConfig;
-import zest.engine.io.SafetensorsFile;
 import zest.nn.ConfigException;
 import zest.nn.clip.CLIPTextModel;
 import zest.nn.clip.ClipTextConfig;
@@ -22,9 +23,9 @@ import zest.nn.vae.VaeConfig;
 
 /**
  * Opens a model from whatever a user points at: a diffusers folder, or an original-LDM single-file
- * {@code .safetensors}. A single file has no configs: they are taken from a diffusers-style folder beside it
- * (model_index.json with unet/, vae/, text_encoder/ configs) or given with {@code configDir}, else inferred from
- * the tensor shapes; it has no tokenizer or scheduler either, so SD's standard ones (bundled) are used.
+ * {@code .safetensors} or PyTorch {@code .ckpt}. A single file has no configs: they are taken from a diffusers-style
+ * folder beside it (model_index.json with unet/, vae/, text_encoder/ configs) or given with {@code configDir}, else
+ * inferred from the tensor shapes; it has no tokenizer or scheduler either, so SD's standard ones (bundled) are used.
  */
 public final class ModelLoader {
     private ModelLoader() {}
@@ -34,8 +35,8 @@ public final class ModelLoader {
         if (Files.isDirectory(path)) return loadDiffusersFolder(path);
         if (!Files.isRegularFile(path)) throw new ConfigException(path + ": model file or folder not found");
         String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (name.endsWith(".safetensors")) return loadSingleFile(path, configDir);
-        throw new ConfigException(path + ": not a model (expected a diffusers folder or a .safetensors checkpoint)");
+        if (name.endsWith(".safetensors") || CkptFile.isCheckpointName(path)) return loadSingleFile(path, configDir);
+        throw new ConfigException(path + ": not a model (expected a diffusers folder, or a .safetensors or .ckpt checkpoint)");
     }
 
     private static DiffusionModel loadDiffusersFolder(Path folder) {
@@ -46,7 +47,7 @@ public final class ModelLoader {
     }
 
     private static DiffusionModel loadSingleFile(Path file, Path configDir) {
-        SafetensorsFile st = SafetensorsFile.open(file);
+        TensorSource st = TensorSource.open(file); // .ckpt read by the restricted unpickler: nothing in it is executed
         Path sibling = file.toAbsolutePath().getParent();
         LdmConfigs configs = null;
         if (configDir != null) configs = LdmConfigs.fromFolder(configDir);

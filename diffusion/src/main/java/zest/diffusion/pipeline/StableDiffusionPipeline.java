@@ -109,6 +109,9 @@ public final class StableDiffusionPipeline {
         Tensor masksLatent = layout != null && !layout.isEmpty() ? Tensor.of(layout.masksAt(lh, lw), layout.segments().size(), lh, lw) : null;
         PaintWithWords pww = s.guidance().usesPww() ? new PaintWithWords(layout, segmentTokens, s.pwwWeight(), batch, cond.size(1)) : null;
         LayerSelection selection = LayerSelection.parse(s.layers());
+        // layer terms name map sizes of SD's 64-cell latent (512 px); a model's latent stands for 8 px per cell there,
+        // so a pixel-space model (latent = image) selects the same places in its network as SD does
+        int selectionHeight = lh * 8;
         int guided = s.guidance().usesZest() ? s.guidedSteps(total) : 0;
         List<Tensor> regionalConds = s.guidance() == GuidanceMode.MULTIDIFFUSION ? regionalEmbeddings(layout, batch) : List.of();
 
@@ -128,7 +131,7 @@ public final class StableDiffusionPipeline {
             Tensor sHat = null;
             if (i < guided) {
                 Tensor xg = x.detach().requiresGrad(true);
-                AttentionCapture capture = new AttentionCapture(selection, s.height(), layersSeen);
+                AttentionCapture capture = new AttentionCapture(selection, selectionHeight, layersSeen);
                 try (capture) {
                     epsCond = model.unet().forward(scheduler.scaleModelInput(xg, i), tt, condB, AttentionHook.both(condHook, capture));
                 }
@@ -152,7 +155,7 @@ public final class StableDiffusionPipeline {
                 sHat = ShapeOps.concat(0, maps.toArray(Tensor[]::new));
                 losses.add(loss);
             } else if (recordMaps && segmentTokens.length > 0) {
-                AttentionCapture capture = new AttentionCapture(selection, s.height(), 0);
+                AttentionCapture capture = new AttentionCapture(selection, selectionHeight, 0);
                 try (var ignored = GradMode.noGrad()) {
                     epsCond = model.unet().forward(scheduler.scaleModelInput(x, i), tt, condB, AttentionHook.both(condHook, capture));
                     List<Tensor> maps = new ArrayList<>();

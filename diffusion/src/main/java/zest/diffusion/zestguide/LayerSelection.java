@@ -16,6 +16,10 @@ import zest.nn.attention.AttentionContext;
  * </ul>
  * The default, {@code down16,up16,up32}, is the authors' SD choice: down_blocks[2] and up_blocks[1] at 16×16 and
  * up_blocks[2] at 32×32.
+ *
+ * <p>{@link #selects}'s {@code imageHeight} is the SD-equivalent height: the pipeline passes latent height × 8, which
+ * is the image height for SD and 8× the image height for a pixel-space model such as the toy model, whose maps at
+ * image/4 and image/2 then count as "16" and "32" — the same network positions the default picks in SD.
  */
 public final class LayerSelection {
     public static final String DEFAULT = "down16,up16,up32";

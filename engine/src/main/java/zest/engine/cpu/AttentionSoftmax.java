@@ -6,8 +6,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The score-row step of fused attention, in place: s = softmax(scale·s + bias). With Lk in the thousands the
- * exponentials dominate the whole attention, so they run as vector EXP (the JDK's SVML-backed intrinsic) instead of
- * scalar Math.exp; results agree with the scalar softmax to a few ulps.
+ * exponentials dominate the whole attention, so they run as a vector exp ({@link VectorMath#exp}, reproducible to
+ * the bit, unlike the Vector API's own EXP) instead of scalar Math.exp; results agree with the scalar softmax to a few
+ * ulps.
  */
 final class AttentionSoftmax {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
@@ -34,13 +35,14 @@ final class AttentionSoftmax {
         FloatVector vsum = FloatVector.zero(SPECIES);
         j = 0;
         for (; j < bound; j += step) {
-            FloatVector e = FloatVector.fromArray(SPECIES, s, off + j).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = FloatVector.fromArray(SPECIES, s, off + j).sub(max);
+            e = VectorMath.exp(e);
             e.intoArray(s, off + j);
             vsum = vsum.add(e);
         }
-        float sum = vsum.reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sum(vsum);
         for (; j < n; j++) {
-            float e = (float) Math.exp(s[off + j] - max);
+            float e = VectorMath.exp(s[off + j] - max);
             s[off + j] = e;
             sum += e;
         }
@@ -57,7 +59,7 @@ final class AttentionSoftmax {
         int j = 0;
         for (; j < bound; j += step)
             vdot = FloatVector.fromArray(SPECIES, dp, off + j).fma(FloatVector.fromArray(SPECIES, p, off + j), vdot);
-        float dot = vdot.reduceLanes(VectorOperators.ADD);
+        float dot = VectorMath.sum(vdot);
         for (; j < n; j++) dot += dp[off + j] * p[off + j];
         j = 0;
         for (; j < bound; j += step) {

@@ -31,13 +31,15 @@ final class BlockedGemm {
         int icBlocks = ceilDiv(m, mc);
         float[] packedB = PACKED_B.take();
         try {
-            for (int jc = 0; jc < n; jc += NC) {
-                int nc = Math.min(NC, n - jc);
+            // equal slices rather than full ones plus a sliver: k = 320 runs as 2×160, not 256 + 64
+            int ncStep = roundUp(ceilDiv(n, ceilDiv(n, NC)), NR), kcStep = ceilDiv(k, ceilDiv(k, KC));
+            for (int jc = 0; jc < n; jc += ncStep) {
+                int nc = Math.min(ncStep, n - jc);
                 int panels = ceilDiv(nc, NR);
                 // too few row blocks to feed every thread: also split the column panels
                 int colSplit = threads == 1 || icBlocks >= 2 * threads ? 1 : Math.min(panels, ceilDiv(2 * threads, icBlocks));
-                for (int pc = 0; pc < k; pc += KC) {
-                    int kc = Math.min(KC, k - pc);
+                for (int pc = 0; pc < k; pc += kcStep) {
+                    int kc = Math.min(kcStep, k - pc);
                     float betaNow = pc == 0 ? beta : 1f;
                     packB(b, pc, kc, jc, nc, packedB, threads);
                     int tasks = icBlocks * colSplit;

@@ -18,9 +18,10 @@ public final class Attention {
     /**
      * q [B, H, Lq, D], k [B, H, Lk, D], v [B, H, Lk, Dv]; bias (nullable) broadcastable to [B, H, Lq, Lk].
      *
-     * <p>When the probabilities are requested (or the bias needs a gradient) this composes differentiable ops, so
-     * gradients flow through both the output and the probabilities (ZestGuide puts a loss on the probabilities).
-     * Otherwise a fused kernel runs that never holds the whole [Lq, Lk] score matrix of all heads, neither in the
+     * <p>When the bias needs a gradient this composes differentiable ops. Otherwise the output comes from a fused
+     * kernel, also when the probabilities are requested: they are then computed as a separate differentiable branch
+     * (ZestGuide puts a loss on them; gradients reach q and k through both), so the output is bit-identical whether
+     * or not a hook observes the layer. The fused kernel never holds the whole [Lq, Lk] score matrix of all heads, neither in the
      * forward nor, when a graph is recorded, in its backward (which recomputes the probabilities block by block:
      * the composition would keep four [B, H, Lq, Lk] tensors alive per layer, gigabytes for SD's 64×64 latents).
      * The fused output is laid out as [B, Lq, H, Dv] in memory (a permuted view), so merging the heads costs no copy.
@@ -34,7 +35,11 @@ public final class Attention {
             throw new IllegalArgumentException("sdpa bias " + Arrays.toString(bias.shape()) + " does not broadcast to the scores "
                     + Arrays.toString(scoreShape));
         boolean recording = GradMode.isEnabled() && (needsGrad(q) || needsGrad(k) || needsGrad(v) || needsGrad(bias));
-        if (returnProbs || (recording && needsGrad(bias))) return composed(q, k, v, bias, scale, returnProbs);
+        if (recording && needsGrad(bias)) return composed(q, k, v, bias, scale, returnProbs);
+        // Probabilities asked for: computed as their own differentiable branch, while the output still comes from the
+        // fused kernel, so observing a layer never changes its output (not even in the last bit) and the backward
+        // through the output keeps the fused kernel's memory profile.
+        Tensor probs = returnProbs ? composed(q, k, null, bias, scale, true).probs() : null;
 
         float[] out = new float[b * lq * h * dv];
         // memory order [B, Lq, H, Dv]: head hh of batch bb starts at bb·Lq·H·Dv + hh·Dv, rows H·Dv apart
@@ -43,7 +48,7 @@ public final class Attention {
         AttentionKernels.Bias bm = bias(bias, scoreShape);
         AttentionKernels.forward(b, h, lq, lk, d, dv, qm, km, vm, bm, scale, o);
         Tensor output = Tensor.view(new Storage.Floats(out), new int[] {b, h, lq, dv}, new int[] {lq * h * dv, dv, h * dv, 1}, 0);
-        if (!recording) return new Result(output, null);
+        if (!recording) return new Result(output, probs);
         output = output.recordIfNeeded("sdpa", g -> {
             float[] dq = q.requiresGrad() ? new float[b * h * lq * d] : null;
             float[] dk = k.requiresGrad() ? new float[b * h * lk * d] : null;
@@ -53,7 +58,7 @@ public final class Attention {
                     dq == null ? null : Tensor.of(dq, qs), dk == null ? null : Tensor.of(dk, ks),
                     dvv == null ? null : Tensor.of(dvv, vs)};
         }, q, k, v);
-        return new Result(output, null);
+        return new Result(output, probs);
     }
 
     /** The differentiable composition: matmul, scale, add bias, softmax, matmul. */
@@ -61,7 +66,7 @@ public final class Attention {
         Tensor scores = Elementwise.mulScalar(LinearAlgebra.matmul(q, k.transpose(-1, -2)), scale);
         if (bias != null) scores = Elementwise.add(scores, bias);
         Tensor probs = Softmax.softmax(scores, -1);
-        Tensor output = LinearAlgebra.matmul(probs, v);
+        Tensor output = v == null ? null : LinearAlgebra.matmul(probs, v);
         return new Result(output, returnProbs ? probs : null);
     }
 

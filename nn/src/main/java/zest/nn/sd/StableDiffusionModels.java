@@ -18,7 +18,9 @@ import zest.nn.vae.VaeConfig;
 /**
  * The networks of a Stable Diffusion 1.x/2.x diffusers folder (model_index.json, unet/, vae/, text_encoder/,
  * tokenizer/, scheduler/), with weights memory-mapped in their stored dtype and loaded strictly: any missing,
- * unexpected or mis-shaped tensor fails the load with the full list.
+ * unexpected or mis-shaped tensor fails the load with the full list. A pixel-space model (zest's toy model) has no
+ * VAE: its model_index.json says {@code "vae": [null, null]}, as diffusers writes an absent component, and
+ * {@link #vae()} is null; any other folder must have an AutoencoderKL.
  *
  * @param tokenizerDir    the tokenizer folder (vocab.json, merges.txt), for zest.nn.clip.ClipTokenizer
  * @param schedulerConfig scheduler/scheduler_config.json (may not exist; the pipeline decides)
@@ -37,13 +39,14 @@ public record StableDiffusionModels(Path folder, UNet2DConditionModel unet, Auto
             throw new ConfigException(index + ": file not found (a diffusers Stable Diffusion folder has model_index.json at its root)");
         JsonConfig mi = JsonConfig.read(index);
         expectComponent(mi, "unet", "UNet2DConditionModel");
-        expectComponent(mi, "vae", "AutoencoderKL");
+        boolean pixelSpace = declaresAbsent(mi, "vae");
+        if (!pixelSpace) expectComponent(mi, "vae", "AutoencoderKL");
         expectComponent(mi, "text_encoder", "CLIPTextModel");
         Path tokenizer = folder.resolve("tokenizer");
         if (!Files.isDirectory(tokenizer)) throw new ConfigException(tokenizer + ": tokenizer folder not found");
         return new StableDiffusionModels(folder,
                 loadUNet(folder.resolve("unet"), variant),
-                loadVae(folder.resolve("vae"), variant),
+                pixelSpace ? null : loadVae(folder.resolve("vae"), variant),
                 loadTextEncoder(folder.resolve("text_encoder"), variant),
                 tokenizer, folder.resolve("scheduler").resolve("scheduler_config.json"));
     }
@@ -67,6 +70,12 @@ public record StableDiffusionModels(Path folder, UNet2DConditionModel unet, Auto
         w.remove("text_model.embeddings.position_ids");
         m.loadStateDict(w, true);
         return m;
+    }
+
+    /** Whether model_index.json lists the component as [null, null] (diffusers' way of saying "none"). */
+    private static boolean declaresAbsent(JsonConfig mi, String name) {
+        JsonNode n = mi.root().get(name);
+        return n != null && n.isArray() && n.size() == 2 && n.get(0).isNull() && n.get(1).isNull();
     }
 
     /** model_index.json names each component as [library, class]; refuse anything but the SD classes. */
