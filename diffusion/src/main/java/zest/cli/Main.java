@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "zest", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Layout-controllable Stable Diffusion (ZestGuide) on a pure-Java engine.",
-        subcommands = {GenerateCommand.class, ServeCommand.class, CheckCommand.class, InspectCommand.class, ConvertCommand.class, BenchCommand.class, TrainToyCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {GenerateCommand.class, ServeCommand.class, CheckCommand.class, InspectCommand.class, ConvertCommand.class, BenchCommand.class, TrainToyCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0, EXIT_FAILURE = 1, EXIT_USAGE = 2;
 

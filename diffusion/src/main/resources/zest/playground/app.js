@@ -142,7 +142,7 @@ function renderSegments() {
     li.dataset.color = seg.color;
     const sw = document.createElement('span');
     sw.className = 'swatch'; sw.style.background = seg.color; sw.title = 'paint with ' + seg.color;
-    sw.addEventListener('click', () => { state.active = i; renderSegments(); });
+    sw.addEventListener('click', () => { state.active = i; markActive(); });
     const input = document.createElement('input');
     input.type = 'text'; input.className = 'seg-text'; input.placeholder = 'segment ' + (i + 1) + ': what is here?';
     input.value = seg.text;
@@ -352,7 +352,7 @@ function listen(id) {
     let text = 'step ' + d.step + '/' + d.total + ' · ETA ' + d.eta.toFixed(1) + ' s';
     if (d.loss !== undefined) { text += ' · loss ' + d.loss.toFixed(4); state.stepLosses.push(d.loss); drawLoss(state.stepLosses); }
     setStatus(text);
-    if (d.preview) { $('preview').src = d.preview; $('preview').hidden = false; }
+    if (d.preview) { $('preview').src = d.preview; $('preview-figure').hidden = false; }
     if (d.maps) showMaps(d.maps.map((png, i) => ({ png, text: state.job ? state.job.texts[i] : '' })), 'live');
   });
   es.addEventListener('done', (ev) => {
@@ -432,7 +432,11 @@ async function loadHistory() {
     const load = document.createElement('button'); load.type = 'button'; load.textContent = 'Load'; load.title = 'load these settings and layout';
     load.addEventListener('click', () => reloadRun(run.id));
     const show = document.createElement('button'); show.type = 'button'; show.textContent = 'Show';
-    show.addEventListener('click', async () => { const full = await (await fetch('/api/runs/' + run.id)).json(); showRun(full, full.losses); });
+    show.addEventListener('click', async () => {
+      const full = await (await fetch('/api/runs/' + run.id)).json();
+      $('preview-figure').hidden = true; // the live preview belongs to the last run, not this one
+      showRun(full, full.losses);
+    });
     const cmp = document.createElement('label'); const cb = document.createElement('input'); cb.type = 'checkbox'; cb.className = 'compare-box';
     cb.checked = state.compare.includes(run.id);
     cb.addEventListener('change', () => toggleCompare(run.id, cb.checked));

@@ -60,11 +60,11 @@ class PlaygroundBrowserTest {
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--user-data-dir=" + userData, "--window-size=1500,1500");
+                "--user-data-dir=" + userData, "--window-size=1500,1900");
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort().build();
         driver = new ChromeDriver(service, options);
-        driver.manage().window().setSize(new Dimension(1500, 1500));
+        driver.manage().window().setSize(new Dimension(1500, 1900));
         driver.get(server.uri().toString());
         waitFor(10).until(d -> "true".equals(d.findElement(By.tagName("body")).getDomAttribute("data-ready")));
     }
@@ -140,6 +140,7 @@ class PlaygroundBrowserTest {
         paint(0.05, 0.05, 0.45, 0.95);
         driver.findElements(By.cssSelector("#segments .swatch")).get(1).click();
         paint(0.6, 0.3, 0.95, 0.7);
+        texts = driver.findElements(By.cssSelector("#segments .seg-text"));
         texts.get(0).sendKeys("a red apple");
         texts.get(1).sendKeys("a blue cup");
         String cov0 = driver.findElements(By.cssSelector("#segments .seg-coverage")).get(0).getText();
@@ -212,6 +213,26 @@ class PlaygroundBrowserTest {
         waitFor(10).until(d -> d.findElement(By.id("error")).isDisplayed());
         assertTrue(driver.findElement(By.id("error")).getText().contains("steps must be in 1..150"), driver.findElement(By.id("error")).getText());
         setValue("steps", "4");
+    }
+
+    @Test
+    @Order(5)
+    void exampleLayoutsAndUploadedColorMapsBecomeSegments() throws Exception {
+        select("examples", "Dog on a sofa");
+        List<WebElement> texts = driver.findElements(By.cssSelector("#segments .seg-text"));
+        assertEquals(3, texts.size());
+        assertEquals("a sofa", texts.get(0).getDomProperty("value"));
+        assertTrue(driver.findElement(By.id("prompt")).getDomProperty("value").contains("dog"));
+
+        BufferedImage map = new BufferedImage(128, 128, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 128; y++) for (int x = 0; x < 128; x++) map.setRGB(x, y, y < 50 ? 0x3366cc : x < 64 ? 0xffffff : 0x22aa44);
+        Path file = buildDir().resolve("playground-upload.png");
+        ImageIO.write(map, "png", file.toFile());
+        driver.findElement(By.id("upload")).sendKeys(file.toAbsolutePath().toString());
+        waitFor(10).until(d -> d.findElement(By.id("status")).getText().startsWith("layout loaded: 2 colors"));
+        List<WebElement> swatches = driver.findElements(By.cssSelector("#segments li"));
+        assertEquals(2, swatches.size());
+        assertEquals("#3366cc", swatches.get(0).getDomAttribute("data-color"), "the larger region comes first");
     }
 
     /** The module's build folder (target, or the -Dzest.buildDir one): the parent of test-classes. */

@@ -53,6 +53,32 @@ class ServeApiTest {
     }
 
     @Test
+    void refusesForeignHostsAndNonJsonPosts() throws Exception {
+        // a page elsewhere that rebinds its name to 127.0.0.1 sends its own Host header
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
+            s.getOutputStream().write(("GET /api/info HTTP/1.1\r\nHost: evil.example:" + server.port() + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("HTTP/1.1 403"), answer);
+        }
+        var form = client.http.send(java.net.http.HttpRequest.newBuilder(server.uri().resolve("/api/generate"))
+                .header("Content-Type", "text/plain").POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(415, form.statusCode(), form.body());
+    }
+
+    @Test
+    void serveCommandIsRegisteredAndChecksItsModel() {
+        CliRun help = CliRun.of("serve", "--help");
+        assertEquals(0, help.exitCode(), help.err());
+        assertTrue(help.out().contains("--host") && help.out().contains("--port") && help.out().contains("--model"), help.out());
+        assertTrue(help.out().contains("127.0.0.1") && help.out().contains("7860"), "the defaults are shown: " + help.out());
+        CliRun missing = CliRun.of("serve", "--model", "/no/such/model", "--port", "0");
+        assertEquals(2, missing.exitCode());
+        assertTrue(missing.err().contains("not found"), missing.err());
+    }
+
+    @Test
     void infoGivesModelDefaultsAndLimits() {
         JsonNode info = client.get("/api/info").json();
         assertEquals("sd-tiny", info.get("model").asText());
@@ -161,6 +187,18 @@ class ServeApiTest {
     }
 
     @Test
+    void everyGuidanceModeAndSamplerRunsFromThePage() {
+        String[][] cases = {{"pww", "ddim"}, {"zest+pww", "euler"}, {"multidiffusion", "dpmpp2m"}, {"none", "pndm"}};
+        for (String[] c : cases) {
+            ObjectNode req = PlaygroundClient.withTwoSegments(PlaygroundClient.request(2, c[0])).put("sampler", c[1]);
+            var r = client.post("/api/generate", req.toString());
+            assertEquals(202, r.status(), String.valueOf(r.json()));
+            var last = client.events(r.json().get("id").asText(), PlaygroundClient::terminal).getLast();
+            assertEquals("done", last.name(), c[0] + "/" + c[1] + ": " + last.data());
+        }
+    }
+
+    @Test
     void cancelStopsARunningJob() {
         var r = client.post("/api/generate", PlaygroundClient.request(150, "none").toString());
         assertEquals(202, r.status());
@@ -190,6 +228,8 @@ class ServeApiTest {
             var waiting = c.post("/api/generate", body);
             assertEquals(202, waiting.status());
             assertEquals(1, waiting.json().get("position").asInt(), "one run ahead");
+            String waitingId0 = waiting.json().get("id").asText();
+            assertEquals(1, c.events(waitingId0, e -> e.name().equals("queued")).getLast().data().get("position").asInt());
             var refused = c.post("/api/generate", body);
             assertEquals(429, refused.status());
             assertTrue(refused.error().contains("queue is full"), refused.error());

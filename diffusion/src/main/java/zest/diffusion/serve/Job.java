@@ -17,7 +17,7 @@ public final class Job {
     public record Event(String name, String data) {}
 
     private final String id;
-    private final GenerateRequest request;
+    private GenerateRequest request;
     private final List<Event> events = new ArrayList<>();
     private int lastStepIndex = -1;
     private String compactLastStep;
@@ -31,7 +31,8 @@ public final class Job {
 
     public String id() { return id; }
 
-    public GenerateRequest request() { return request; }
+    /** The request; null once the job has finished (its layout and image data are let go). */
+    public synchronized GenerateRequest request() { return request; }
 
     public synchronized State state() { return state; }
 
@@ -41,6 +42,7 @@ public final class Job {
 
     synchronized void setState(State s) {
         state = s;
+        if (s.finished()) request = null;
         notifyAll();
     }
 

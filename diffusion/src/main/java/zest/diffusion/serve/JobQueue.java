@@ -27,7 +27,7 @@ import zest.engine.Tensor;
  */
 public final class JobQueue implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int MAX_JOBS_KEPT = 64;
+    private static final int MAX_JOBS_KEPT = 32;
 
     private final DiffusionModel model;
     private final String modelName;
@@ -134,8 +134,9 @@ public final class JobQueue implements AutoCloseable {
     }
 
     private void run(Job job) {
-        GenerationSettings s = job.request().settings();
-        Layout layout = job.request().layout();
+        GenerateRequest request = job.request();
+        GenerationSettings s = request.settings();
+        Layout layout = request.layout();
         ObjectNode start = JSON.createObjectNode();
         start.put("total", s.steps());
         job.emit("start", start.toString());
@@ -206,10 +207,12 @@ public final class JobQueue implements AutoCloseable {
                     m.put("png", Previews.dataUrl(map));
                 }
             }
-            summary.set("request", job.request().source());
-            bytes += job.request().source().toString().length();
+            summary.set("request", request.source());
+            bytes += request.source().toString().length();
             store.add(new RunStore.Run(job.id(), png, summary, bytes));
-            job.emit("done", summary.toString());
+            ObjectNode done = summary.deepCopy(); // the page has its layout; /api/runs/ID gives it back
+            if (done.get("request") instanceof ObjectNode req) req.remove("layout_png");
+            job.emit("done", done.toString());
             job.setState(Job.State.DONE);
         } catch (CancelledException e) {
             job.emit("cancelled", "{\"message\":\"cancelled\"}");

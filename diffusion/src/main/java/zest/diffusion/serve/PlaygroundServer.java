@@ -62,6 +62,7 @@ public final class PlaygroundServer implements AutoCloseable {
     private final Options options;
     private final String modelName;
     private final GenerateRequest.Defaults defaults;
+    private final boolean loopback;
 
     private PlaygroundServer(DiffusionModel model, String modelName, Options options) throws IOException {
         this.options = options;
@@ -71,6 +72,7 @@ public final class PlaygroundServer implements AutoCloseable {
         this.queue = new JobQueue(model, modelName, options.queueCapacity(), store);
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
         this.http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 64);
+        this.loopback = http.getAddress().getAddress().isLoopbackAddress();
         http.setExecutor(executor);
         http.createContext("/", this::handle);
         http.start();
@@ -102,6 +104,7 @@ public final class PlaygroundServer implements AutoCloseable {
             String path = ex.getRequestURI().getPath();
             String method = ex.getRequestMethod();
             try {
+                checkHost(ex);
                 if (ASSETS.containsKey(path)) {
                     requireMethod(method, "GET");
                     asset(ex, ASSETS.get(path));
@@ -130,6 +133,19 @@ public final class PlaygroundServer implements AutoCloseable {
                 error(ex, 500, "server error: " + e.getClass().getSimpleName() + (e.getMessage() != null ? ": " + e.getMessage() : ""));
             }
         }
+    }
+
+    /**
+     * Bound to a loopback address, the server answers only requests addressed to a loopback name, so a web page
+     * elsewhere cannot reach it by pointing its own host name at 127.0.0.1 (DNS rebinding).
+     */
+    private void checkHost(HttpExchange ex) {
+        if (!loopback) return;
+        String host = ex.getRequestHeaders().getFirst("Host");
+        if (host == null) return;
+        String name = host.startsWith("[") ? host.substring(0, host.indexOf(']') + 1) : host.replaceFirst(":\\d+$", "");
+        if (!(name.equalsIgnoreCase("localhost") || name.startsWith("127.") || name.equals("[::1]")))
+            throw new ApiException(403, "this server only answers requests for localhost, not '" + host + "'");
     }
 
     private static void requireMethod(String method, String want) {
@@ -172,6 +188,9 @@ public final class PlaygroundServer implements AutoCloseable {
     }
 
     private void generate(HttpExchange ex) throws IOException {
+        String type = ex.getRequestHeaders().getFirst("Content-Type");
+        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json"))
+            throw new ApiException(415, "send the request as JSON (Content-Type: application/json)");
         byte[] body = readBody(ex);
         GenerateRequest req = GenerateRequest.parse(body, defaults);
         Job job = queue.submit(req);

@@ -26,6 +26,10 @@ final class BlockedGemm {
      */
     static void multiply(int m, int n, int k, float alpha, float[] a, int aOff, int aRowStride, int aColStride,
                          GemmBPanels b, float beta, float[] c, int cOff, int ldc, boolean parallel) {
+        if (OWNED) {
+            multiplyOwned(m, n, k, alpha, a, aOff, aRowStride, aColStride, b, beta, c, cOff, ldc, parallel);
+            return;
+        }
         int threads = parallel ? Parallel.threads() : 1;
         int mc = blockRows(m, threads);
         int icBlocks = ceilDiv(m, mc);
@@ -61,6 +65,47 @@ final class BlockedGemm {
         } finally {
             PACKED_B.give(packedB);
         }
+    }
+
+    static boolean OWNED = Boolean.getBoolean("zest.gemm.owned"); // TEMP experiment switch
+
+    /**
+     * Alternative schedule: every task owns a rectangle of C (a run of column panels × a run of rows) and runs
+     * the whole k loop on it with its own packed B, so the only synchronisation is the final join.
+     */
+    static void multiplyOwned(int m, int n, int k, float alpha, float[] a, int aOff, int aRowStride, int aColStride,
+                              GemmBPanels b, float beta, float[] c, int cOff, int ldc, boolean parallel) {
+        int threads = parallel ? Parallel.threads() : 1;
+        int panels = ceilDiv(n, NR);
+        int maxPanels = NC / NR;
+        int colTasks = Math.max(ceilDiv(panels, maxPanels), Math.min(threads == 1 ? 1 : 4 * threads, panels / 4));
+        colTasks = Math.max(1, Math.min(colTasks, panels));
+        int rowGroups = ceilDiv(m, MR);
+        int rowTasks = colTasks >= 2 * threads || threads == 1 ? 1 : Math.min(rowGroups, ceilDiv(2 * threads, colTasks));
+        int tasks = colTasks * rowTasks;
+        int kcStep = ceilDiv(k, ceilDiv(k, KC));
+        final int ct = colTasks, rt = rowTasks;
+        java.util.function.IntConsumer task = t -> {
+            int cp = t % ct, rp = t / ct;
+            int j0 = panels * cp / ct * NR, j1 = Math.min(n, panels * (cp + 1) / ct * NR);
+            int i0 = rowGroups * rp / rt * MR, i1 = Math.min(m, rowGroups * (rp + 1) / rt * MR);
+            if (j0 >= j1 || i0 >= i1) return;
+            float[] packedB = PACKED_B.take();
+            try {
+                for (int pc = 0; pc < k; pc += kcStep) {
+                    int kc = Math.min(kcStep, k - pc);
+                    b.pack(pc, kc, j0, j1 - j0, packedB, 0);
+                    for (int ic = i0; ic < i1; ic += MC_MAX) {
+                        computeBlock(ic, Math.min(MC_MAX, i1 - ic), j0, j1 - j0, 0, ceilDiv(j1 - j0, NR), pc, kc,
+                                alpha, a, aOff, aRowStride, aColStride, packedB, pc == 0 ? beta : 1f, c, cOff, ldc);
+                    }
+                }
+            } finally {
+                PACKED_B.give(packedB);
+            }
+        };
+        if (tasks == 1) task.accept(0);
+        else Parallel.parallelFor(tasks, task);
     }
 
     /** Rows per A block: at most MC_MAX, and small enough that every thread gets a block when m allows. */

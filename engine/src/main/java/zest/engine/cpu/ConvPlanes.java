@@ -1,7 +1,6 @@
 package zest.engine.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Small whole-plane helpers for the convolution kernels: bias add, plane sums, filter rearrangement. */
@@ -33,7 +32,7 @@ final class ConvPlanes {
             for (int stop = Math.min(bound, i + 64 * SPECIES.length()); i < stop; i += SPECIES.length()) {
                 acc = acc.add(FloatVector.fromArray(SPECIES, a, off + i));
             }
-            total += acc.reduceLanes(VectorOperators.ADD);
+            total += VectorMath.sum(acc); // lane order: the same bits interpreted or JIT-compiled
         }
         for (; i < len; i++) total += a[off + i];
         return total;

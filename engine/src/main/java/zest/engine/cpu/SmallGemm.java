@@ -60,7 +60,7 @@ final class SmallGemm {
         for (int bound = SPECIES.loopBound(n); p < bound; p += SPECIES.length()) {
             acc = FloatVector.fromArray(SPECIES, x, xOff + p).fma(FloatVector.fromArray(SPECIES, y, yOff + p), acc);
         }
-        float sum = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        float sum = VectorMath.sum(acc); // lane order: the same bits interpreted or JIT-compiled (resumable training)
         for (; p < n; p++) sum += x[xOff + p] * y[yOff + p];
         return sum;
     }
