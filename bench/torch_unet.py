@@ -453,7 +453,7 @@ def main():
             x = latent1.detach().requires_grad_(True)
             CAPTURE.probs = []
             try:
-                unet(x, t, context1)
+                eps = unet(x, t, context1)  # kept until after the backward, as a pipeline keeps it for the CFG step
             finally:
                 if CAPTURE.grad_stopped:  # the graph stopped after the last captured layer: on again for the loss
                     torch.set_grad_enabled(True)
@@ -462,6 +462,7 @@ def main():
             maps = mean_maps(CAPTURE.probs, s, s)
             loss = zestguide_loss(maps, masks, tokens)
             grad, = torch.autograd.grad(loss, x)
+            del eps
             CAPTURE.probs = []
             return {"forward": t1 - t0, "loss+backward": time.perf_counter() - t1}
 

@@ -55,8 +55,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--sampler", description = "ddim, pndm, euler, dpmpp2m (default ddim)", defaultValue = "ddim") String sampler;
     @Option(names = "--sampler-eta", description = "DDIM η (default ${DEFAULT-VALUE})", defaultValue = "0") float samplerEta;
     @Option(names = {"-s", "--seed"}, description = "seed (default: random, printed and stored in the image)") Long seed;
-    @Option(names = {"-W", "--width"}, description = "width in pixels, a multiple of 8 (default: the layout's, else 512)") Integer width;
-    @Option(names = {"-H", "--height"}, description = "height in pixels, a multiple of 8 (default: the layout's, else 512)") Integer height;
+    @Option(names = {"-W", "--width"}, description = "width in pixels, a multiple of 8 (default: the layout's, else the model's native size: 512 for SD 1.x)") Integer width;
+    @Option(names = {"-H", "--height"}, description = "height in pixels, a multiple of 8 (default: the layout's, else the model's native size: 512 for SD 1.x)") Integer height;
     @Option(names = "--batch", description = "images per run (default ${DEFAULT-VALUE})", defaultValue = "1") int batch;
     @Option(names = {"-o", "--output"}, description = "output PNG (default zest-SEED.png; batches add -1, -2, ...)") Path output;
     @Option(names = "--save-attention", description = "folder for per-segment attention heat maps") Path attentionDir;
@@ -69,16 +69,16 @@ public final class GenerateCommand implements Callable<Integer> {
         if (threads != null) Parallel.setThreads(threads);
         RunRecord.Run stored = from != null ? readStored(from) : null;
         Layout layout = readLayout(stored);
-        GenerationSettings s = settings(stored, layout);
         Path modelPath = model != null ? model : stored != null && stored.model() != null ? Path.of(stored.model()) : null;
         if (modelPath == null) throw new UserError("no --model given: point it at a diffusers folder or a .safetensors checkpoint");
         if (!Files.exists(modelPath)) throw new UserError(modelPath + ": model file or folder not found");
+        DiffusionModel m = ModelLoader.load(modelPath, config);
+        GenerationSettings s = settings(stored, layout, nativeSize(m));
 
         List<Path> outputs = outputPaths(s);
         for (Path p : outputs)
             if (!overwrite && Files.exists(p)) throw new UserError(p + " exists (use --overwrite to replace it)");
 
-        DiffusionModel m = ModelLoader.load(modelPath, config);
         StableDiffusionPipeline pipe = new StableDiffusionPipeline(m).recordMaps(attentionDir != null);
         System.err.printf("zest: %dx%d, %d steps, %s, CFG %s, seed %d, guidance %s%n", s.width(), s.height(), s.steps(),
                 s.sampler(), s.cfgScale(), s.seed(), s.guidance().cliName());
@@ -143,12 +143,12 @@ public final class GenerateCommand implements Callable<Integer> {
         return spec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
-    private GenerationSettings settings(RunRecord.Run stored, Layout layout) {
+    private GenerationSettings settings(RunRecord.Run stored, Layout layout, int nativeSize) {
         GenerationSettings base = stored != null ? stored.settings() : null;
         String p = prompt != null ? prompt : base != null ? base.prompt() : null;
         if (p == null) throw new UserError("no prompt: give -p \"...\" (or --from an image made by zest)");
-        int w = width != null ? width : base != null && layout == null ? base.width() : layout != null ? layout.width() : 512;
-        int h = height != null ? height : base != null && layout == null ? base.height() : layout != null ? layout.height() : 512;
+        int w = width != null ? width : base != null && layout == null ? base.width() : layout != null ? layout.width() : nativeSize;
+        int h = height != null ? height : base != null && layout == null ? base.height() : layout != null ? layout.height() : nativeSize;
         if (w % 8 != 0 || h % 8 != 0 || w <= 0 || h <= 0)
             throw new UserError("width and height must be positive multiples of 8, got " + w + "x" + h);
         if (layout != null && (layout.width() != w || layout.height() != h))
@@ -186,6 +186,12 @@ public final class GenerateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
+    }
+
+    /** The image size the model was trained at: UNet sample_size × the VAE's downscale (512 for SD 1.x). */
+    static int nativeSize(DiffusionModel m) {
+        Integer sample = m.unet().config.sampleSize();
+        return sample == null || sample <= 0 ? 512 : sample * m.downscale();
     }
 
     private List<Path> outputPaths(GenerationSettings s) {

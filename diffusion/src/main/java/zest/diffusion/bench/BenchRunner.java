@@ -35,7 +35,7 @@ public final class BenchRunner {
         Map<String, Object> report = new LinkedHashMap<>();
         double loadBefore = MemoryProbe.loadAverage();
         report.put("machine", machine(loadBefore));
-        out.printf("zest bench: %d threads on %d cores, %s %s, load average %.2f at start%n", settings.threads(),
+        out.printf("zest bench: %d thread(s) on %d cores, %s %s, load average %.2f at start%n", settings.threads(),
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"), Runtime.version(), loadBefore);
         String python = settings.python();
         out.println(python == null ? "peers: none (no --python, no " + BenchSettings.PYTHON_ENV + ", no ./bench-venv): PyTorch columns stay empty"

@@ -14,6 +14,11 @@ public record ToyObject(ToyKind kind, ToyColor color, double cx, double cy, doub
     /** The caption phrase without article, e.g. "red circle" (also the ZestGuide segment text). */
     public String phrase() { return color.word + " " + kind.word; }
 
+    /** The phrase with its article as the caption says it: "a red circle", "an orange star". */
+    public String articlePhrase() {
+        return ("aeiou".indexOf(color.word.charAt(0)) >= 0 ? "an " : "a ") + phrase();
+    }
+
     public int visiblePixels() {
         int n = 0;
         for (boolean b : mask) if (b) n++;

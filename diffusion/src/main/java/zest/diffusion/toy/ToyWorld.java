@@ -90,12 +90,12 @@ public final class ToyWorld {
         return new ToyScene(size, img, caption(named, bg), bg, List.copyOf(objects));
     }
 
-    /** "a red circle", "a red circle and a blue star", "a, b and c", then " on " + the background. */
+    /** "a red circle", "a red circle and an orange star", "a, b and c", then " on " + the background. */
     static String caption(List<ToyObject> objects, ToyBackground bg) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < objects.size(); i++) {
             if (i > 0) sb.append(i == objects.size() - 1 ? " and " : ", ");
-            sb.append("a ").append(objects.get(i).phrase());
+            sb.append(objects.get(i).articlePhrase());
         }
         return sb.append(" on ").append(bg.words).toString();
     }

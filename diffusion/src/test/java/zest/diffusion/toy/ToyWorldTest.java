@@ -64,12 +64,14 @@ class ToyWorldTest {
         for (long seed = 0; seed < 300; seed++) {
             ToyScene s = world.scene(seed);
             String c = s.caption();
-            for (ToyObject o : s.objects()) assertTrue(c.contains("a " + o.phrase()), c + " names " + o.phrase());
+            for (ToyObject o : s.objects()) assertTrue(c.contains(o.articlePhrase()), c + " names " + o.phrase());
             assertTrue(c.endsWith(" on " + s.background().words), c);
             for (String w : c.toLowerCase(Locale.ROOT).split("[ ,]+")) assertFalse(positional.contains(w), c);
         }
         assertEquals("a red circle, a blue star and a green ring on gray", ToyWorld.caption(List.of(
                 obj(ToyKind.CIRCLE, ToyColor.RED), obj(ToyKind.STAR, ToyColor.BLUE), obj(ToyKind.RING, ToyColor.GREEN)), ToyBackground.GRAY));
+        assertEquals("an orange star and a purple square on a checkerboard", ToyWorld.caption(List.of(
+                obj(ToyKind.STAR, ToyColor.ORANGE), obj(ToyKind.SQUARE, ToyColor.PURPLE)), ToyBackground.CHECKERBOARD));
     }
 
     @Test

@@ -5,12 +5,13 @@ package zest.engine.cpu;
  * {@link BlockedGemm}:
  * <ul>
  *   <li>forward: out[oc, pixels] = W[oc, c·kh·kw] · cols, with cols packed straight from x (implicit im2col);</li>
- *   <li>backwardInput, stride 1: the forward convolution of gradOut with the flipped, channel-transposed filter
- *       (no scatter); other strides: Wᵀ · gradOut into a bounded column chunk, then col2im;</li>
+ *   <li>backwardInput, stride 1: the forward convolution of gradOut with the rotated, channel-transposed filter
+ *       (no scatter; the filter is rearranged while packing); other strides: Wᵀ · gradOut into a bounded column
+ *       chunk, then col2im;</li>
  *   <li>backwardWeight: gradW[oc, c·kh·kw] = Σ gradOut · colsᵀ, with colsᵀ packed straight from x.</li>
  * </ul>
  * Scratch memory is bounded (packed GEMM blocks, and at most {@link #COLUMN_CHUNK_FLOATS} floats of columns),
- * whatever the image size. 1×1 stride-1 convolutions are plain matrix products and skip the packers.
+ * whatever the image size. For 1×1 stride-1 convolutions the image already is the column matrix.
  */
 public final class Conv2dKernels {
     /** Largest explicit column buffer (32 MB): a full im2col of SD's 512 px VAE layers would need 1.2 GB. */
@@ -64,18 +65,8 @@ public final class Conv2dKernels {
         requireLength("weight", weight, wOff, g.weightSize());
         requireLength("out", out, outOff, g.outputSize());
         if (bias != null && bias.length < g.oc()) throw new IllegalArgumentException("bias shorter than oc");
-        int patch = g.patchSize(), pixels = g.outputPlane(), inPlane = g.c() * g.inputPlane();
-        for (int img = 0; img < g.n(); img++) {
-            int xi = xOff + img * inPlane, oi = outOff + img * g.oc() * pixels;
-            if (g.isPointwise()) {
-                Sgemm.multiply(false, false, g.oc(), pixels, g.c(), 1f, weight, wOff, g.c(), x, xi, pixels, 0f,
-                        out, oi, pixels, true);
-            } else {
-                BlockedGemm.multiply(g.oc(), pixels, patch, 1f, weight, wOff, patch, 1,
-                        new Im2colPanels(x, xi, g), 0f, out, oi, pixels, true);
-            }
-        }
-        if (bias != null) ConvPlanes.addBias(out, outOff, g.n(), g.oc(), pixels, bias);
+        convolve(g, x, xOff, new MatrixAPanels(weight, wOff, g.patchSize(), 1), out, outOff);
+        if (bias != null) ConvPlanes.addBias(out, outOff, g.n(), g.oc(), g.outputPlane(), bias);
     }
 
     public static void backwardInput(Conv2dGeometry g, float[] gradOut, int gOff, float[] weight, int wOff,
@@ -87,7 +78,7 @@ public final class Conv2dKernels {
             // Stride 1: a full correlation of gradOut with the rotated filter, padded by k−1−p, is exactly gradX.
             Conv2dGeometry t = new Conv2dGeometry(g.n(), g.oc(), g.oh(), g.ow(), g.c(), g.kh(), g.kw(), 1, 1,
                     g.kh() - 1 - g.ph(), g.kw() - 1 - g.pw());
-            forward(t, gradOut, gOff, ConvPlanes.rotatedTransposedFilter(weight, wOff, g), 0, null, gradX, gxOff);
+            convolve(t, gradOut, gOff, new RotatedFilterPanels(weight, wOff, g), gradX, gxOff);
         } else {
             ColumnBackward.backwardInput(g, gradOut, gOff, weight, wOff, gradX, gxOff, COLUMN_CHUNK_FLOATS);
         }
@@ -100,15 +91,23 @@ public final class Conv2dKernels {
         requireLength("gradW", gradW, gwOff, g.weightSize());
         int patch = g.patchSize(), pixels = g.outputPlane(), inPlane = g.c() * g.inputPlane();
         for (int img = 0; img < g.n(); img++) {
-            int gi = gOff + img * g.oc() * pixels, xi = xOff + img * inPlane;
+            int xi = xOff + img * inPlane;
+            GemmBPanels cols = g.isPointwise() ? new MatrixBPanels(true, x, xi, pixels) : new Im2colTransposedPanels(x, xi, g);
             float beta = img == 0 ? 0f : 1f; // images accumulate into one gradient
-            if (g.isPointwise()) {
-                Sgemm.multiply(false, true, g.oc(), g.c(), pixels, 1f, gradOut, gi, pixels, x, xi, pixels, beta,
-                        gradW, gwOff, g.c(), true);
-            } else {
-                BlockedGemm.multiply(g.oc(), patch, pixels, 1f, gradOut, gi, pixels, 1,
-                        new Im2colTransposedPanels(x, xi, g), beta, gradW, gwOff, patch, true);
-            }
+            BlockedGemm.multiply(g.oc(), patch, pixels, 1f, new MatrixAPanels(gradOut, gOff + img * g.oc() * pixels, pixels, 1),
+                    cols, beta, gradW, gwOff, patch, true);
+        }
+    }
+
+    /** out[img] = filter · cols(x[img]) for every image, where the filter is oc × (c·kh·kw). */
+    private static void convolve(Conv2dGeometry g, float[] x, int xOff, GemmAPanels filter, float[] out, int outOff) {
+        int pixels = g.outputPlane(), inPlane = g.c() * g.inputPlane();
+        for (int img = 0; img < g.n(); img++) {
+            int xi = xOff + img * inPlane;
+            // a 1×1 stride-1 convolution's columns are the image itself
+            GemmBPanels cols = g.isPointwise() ? new MatrixBPanels(false, x, xi, pixels) : new Im2colPanels(x, xi, g);
+            BlockedGemm.multiply(g.oc(), pixels, g.patchSize(), 1f, filter, cols, 0f, out, outOff + img * g.oc() * pixels,
+                    pixels, true);
         }
     }
 

@@ -3,7 +3,7 @@ package zest.engine.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Small whole-plane helpers for the convolution kernels: bias add, plane sums, filter rearrangement. */
+/** Whole-plane helpers for the convolution kernels: bias add and plane sums. */
 final class ConvPlanes {
     private static final VectorSpecies<Float> SPECIES = GemmMicroKernel.SPECIES;
 
@@ -36,21 +36,5 @@ final class ConvPlanes {
         }
         for (; i < len; i++) total += a[off + i];
         return total;
-    }
-
-    /**
-     * The filter of the stride-1 input-gradient convolution: w'[ci][o][i][j] = w[o][ci][kh−1−i][kw−1−j], i.e.
-     * input and output channels swapped and each kernel window rotated by 180°.
-     */
-    static float[] rotatedTransposedFilter(float[] w, int wOff, Conv2dGeometry g) {
-        int oc = g.oc(), c = g.c(), kh = g.kh(), kw = g.kw(), window = kh * kw;
-        float[] r = new float[oc * c * window];
-        for (int o = 0; o < oc; o++) {
-            for (int ci = 0; ci < c; ci++) {
-                int src = wOff + (o * c + ci) * window, dst = (ci * oc + o) * window;
-                for (int t = 0; t < window; t++) r[dst + window - 1 - t] = w[src + t];
-            }
-        }
-        return r;
     }
 }

@@ -82,9 +82,9 @@ final class GemmMicroKernel {
                 if (beta != 0f) v = FloatVector.fromArray(SPECIES, c, o + j).fma(betaV, v);
                 v.intoArray(c, o + j);
             }
-            for (; j < nr; j++) {
+            for (; j < nr; j++) { // the same roundings as the vector lanes above
                 float v = alpha * tile[t + j];
-                c[o + j] = beta == 0f ? v : v + beta * c[o + j];
+                c[o + j] = beta == 0f ? v : Math.fma(c[o + j], beta, v);
             }
         }
     }

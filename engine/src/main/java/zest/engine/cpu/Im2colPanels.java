@@ -52,15 +52,28 @@ record Im2colPanels(float[] x, int xOff, Conv2dGeometry g) implements GemmBPanel
     }
 
     /**
-     * dst[0..len) = row[ix0 .. ix0+len) where the row has w entries and everything outside it reads as 0. Each
-     * vector is one masked load: lanes that fall outside the row (padding, or the neighbouring row) come back 0.
+     * dst[0..len) = row[ix0 .. ix0+len) where the row has w entries and everything outside it reads as 0. Runs
+     * inside the row are plain vector copies (kept small so C2 inlines them into the packing loops); runs that hang
+     * over an edge use masked loads, whose lanes outside the row come back 0.
      */
     static void copyClipped(float[] src, int row, int ix0, int w, int len, float[] dst, int d) {
+        if (ix0 >= 0 && ix0 + len <= w) copyInside(src, row + ix0, len, dst, d);
+        else copyAcrossEdge(src, row, ix0, w, len, dst, d);
+    }
+
+    private static void copyInside(float[] src, int s, int len, float[] dst, int d) {
+        int t = 0;
+        for (int bound = SPECIES.loopBound(len); t < bound; t += SPECIES.length()) {
+            FloatVector.fromArray(SPECIES, src, s + t).intoArray(dst, d + t);
+        }
+        for (; t < len; t++) dst[d + t] = src[s + t];
+    }
+
+    private static void copyAcrossEdge(float[] src, int row, int ix0, int w, int len, float[] dst, int d) {
         int vl = SPECIES.length();
         for (int t = 0; t < len; t += vl) {
             int ix = ix0 + t;
-            FloatVector v = ix >= 0 && ix + vl <= w ? FloatVector.fromArray(SPECIES, src, row + ix)
-                    : FloatVector.fromArray(SPECIES, src, row + ix, SPECIES.indexInRange(ix, w));
+            FloatVector v = FloatVector.fromArray(SPECIES, src, row + ix, SPECIES.indexInRange(ix, w));
             if (len - t >= vl) v.intoArray(dst, d + t);
             else v.intoArray(dst, d + t, SPECIES.indexInRange(0, len - t));
         }

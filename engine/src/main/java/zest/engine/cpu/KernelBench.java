@@ -13,6 +13,8 @@ import java.util.List;
 public final class KernelBench {
     /** Cases above this much work (the 512 px VAE layers, ~1 s each) run with half the repetitions. */
     private static final double BIG_CASE_FLOPS = 1e11;
+    /** Minimum untimed warm-up per case: the JIT keeps recompiling for a while after the first runs. */
+    private static final long WARMUP_NANOS = 500_000_000L;
 
     private KernelBench() {}
 
@@ -48,6 +50,7 @@ public final class KernelBench {
     /** Times our kernels on every selected case (the peer is separate: {@link #main}). */
     public static List<BenchResult> run(BenchOptions options) {
         if (options.threads() != Parallel.threads()) Parallel.setThreads(options.threads());
+        KernelWarmup.run(20_000);
         List<BenchResult> results = new ArrayList<>();
         for (BenchCase c : selectedCases(options)) {
             boolean big = c.flops() > BIG_CASE_FLOPS;
@@ -59,9 +62,10 @@ public final class KernelBench {
         return results;
     }
 
-    /** Sorted run times in ms. */
+    /** Sorted run times in ms, after at least {@code warmup} untimed runs and half a second of them. */
     private static double[] time(Runnable op, int warmup, int reps) {
-        for (int i = 0; i < warmup; i++) op.run();
+        long warmEnd = System.nanoTime() + WARMUP_NANOS;
+        for (int i = 0; i < warmup || System.nanoTime() < warmEnd; i++) op.run();
         double[] ms = new double[reps];
         for (int i = 0; i < reps; i++) {
             long t0 = System.nanoTime();

@@ -65,7 +65,7 @@ public final class Sgemm {
             SmallGemm.multiply(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
-        BlockedGemm.multiply(m, n, k, alpha, a, aOff, transA ? 1 : lda, transA ? lda : 1,
+        BlockedGemm.multiply(m, n, k, alpha, MatrixAPanels.of(transA, a, aOff, lda),
                 new MatrixBPanels(transB, b, bOff, ldb), beta, c, cOff, ldc, parallel);
     }
 

@@ -51,7 +51,7 @@ final class SmallGemm {
             FloatVector.fromArray(SPECIES, x, xOff + j).fma(sv, FloatVector.fromArray(SPECIES, y, yOff + j))
                     .intoArray(y, yOff + j);
         }
-        for (; j < n; j++) y[yOff + j] += s * x[xOff + j];
+        for (; j < n; j++) y[yOff + j] = Math.fma(s, x[xOff + j], y[yOff + j]); // as the vector lanes
     }
 
     private static float dot(float[] x, int xOff, float[] y, int yOff, int n) {

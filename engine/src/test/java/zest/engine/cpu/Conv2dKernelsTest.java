@@ -34,6 +34,8 @@ class Conv2dKernelsTest {
         checkAllPasses(new Conv2dGeometry(2, 30, 17, 16, 13, 3, 3, 2, 2, 1, 1), false, 2);  // col2im path
         checkAllPasses(new Conv2dGeometry(2, 33, 9, 11, 70, 1, 1, 1, 1, 0, 0), true, 3);    // 1×1 straight GEMM
         checkAllPasses(new Conv2dGeometry(1, 4, 40, 40, 8, 3, 3, 1, 1, 1, 1), true, 4);     // many pixels, few channels
+        checkAllPasses(new Conv2dGeometry(1, 120, 6, 5, 7, 3, 3, 1, 1, 1, 1), false, 5);    // forward patch > KC
+        checkAllPasses(new Conv2dGeometry(1, 7, 6, 5, 120, 3, 3, 1, 1, 1, 1), false, 6);    // ∂input patch > KC
     }
 
     /** The col2im path must give the same answer however small its column chunks are. */

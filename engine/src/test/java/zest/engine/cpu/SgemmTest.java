@@ -42,6 +42,16 @@ class SgemmTest {
         new GemmReference(transA, transB, m, n, k, alpha, beta, 3, ldPad, seed).run().check();
     }
 
+    /** Deep products: several k slices, each after the first accumulating onto the partial C. */
+    @Property(tries = 12)
+    void deepShapesMatchReference(@ForAll @IntRange(min = 1, max = 40) int m,
+                                  @ForAll @IntRange(min = 1, max = 70) int n,
+                                  @ForAll @IntRange(min = 900, max = 2600) int k,
+                                  @ForAll boolean transA, @ForAll boolean transB,
+                                  @ForAll("scalars") float beta, @ForAll long seed) {
+        new GemmReference(transA, transB, m, n, k, 1f, beta, 2, 1, seed).run().check();
+    }
+
     /** Just past each cache block size (MC, NC, KC), so every blocking loop has a ragged last block. */
     @Example
     void crossesEveryBlockBoundary() {
@@ -49,6 +59,21 @@ class SgemmTest {
         for (int[] s : shapes) {
             for (int t = 0; t < 4; t++) {
                 new GemmReference((t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], 1f, 0.5f, 1, 2, 42 + t).run().check();
+            }
+        }
+    }
+
+    /** How the work is split over threads must not change a single bit (training resumes bit-identically). */
+    @Example
+    void resultDoesNotDependOnThreadSplit() {
+        for (int t = 0; t < 4; t++) {
+            boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+            GemmReference g = new GemmReference(ta, tb, 211, 301, 700, 1.5f, 0.5f, 0, 1, t);
+            float[] serial = g.c.clone();
+            Sgemm.multiply(ta, tb, g.m, g.n, g.k, g.alpha, g.a, g.aOff, g.lda, g.b, g.bOff, g.ldb, g.beta, serial, g.cOff, g.ldc, false);
+            g.run();
+            for (int i = 0; i < serial.length; i++) {
+                assertEquals(Float.floatToRawIntBits(serial[i]), Float.floatToRawIntBits(g.c[i]), "bits differ at " + i);
             }
         }
     }
