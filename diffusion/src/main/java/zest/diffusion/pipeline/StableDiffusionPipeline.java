@@ -117,7 +117,8 @@ public final class StableDiffusionPipeline {
 
         List<Float> losses = new ArrayList<>();
         List<Tensor> segmentMapsPerStep = new ArrayList<>();
-        int layersSeen = 0;
+        // known before the first guided step, so even that step can stop recording after the last layer it reads
+        int layersSeen = s.guidance().usesZest() ? selectedLayerCount(selection, selectionHeight, lh, lw, batch, cond.size(1)) : 0;
         for (int i = 0; i < total; i++) {
             if (listener.cancelled()) throw new CancelledException();
             long t0 = System.nanoTime();
@@ -137,6 +138,9 @@ public final class StableDiffusionPipeline {
                 }
                 if (capture.capturedLayers() == 0)
                     throw new IllegalArgumentException("attention layer selection '" + selection + "' matches no cross-attention layer of this UNet");
+                if (layersSeen > 0 && capture.capturedLayers() != layersSeen)
+                    throw new IllegalStateException("expected " + layersSeen + " selected attention layers but captured "
+                            + capture.capturedLayers() + ": the graph would have been cut too early");
                 layersSeen = capture.capturedLayers();
                 Tensor totalLoss = null;
                 List<Tensor> maps = new ArrayList<>();
@@ -197,6 +201,31 @@ public final class StableDiffusionPipeline {
 
         Tensor images = decode(x);
         return new GenerationResult(prompt, segmentTokens, x, images, losses, segmentMapsPerStep);
+    }
+
+    /**
+     * How many cross-attention layers the selection reads in this UNet: each block's grid is the latent halved
+     * (rounding up, as the stride-2 convolutions do) once per level — down_blocks.i at level i, the mid block at the
+     * deepest level, up_blocks.j at level (n − 1 − j).
+     */
+    int selectedLayerCount(LayerSelection selection, int selectionHeight, int lh, int lw, int batch, int keys) {
+        int levels = model.unet().config.blockOutChannels().length;
+        int count = 0;
+        for (zest.nn.attention.Attention a : model.unet().attentionLayers()) {
+            String path = a.path();
+            if (!path.endsWith("attn2")) continue;
+            String[] parts = path.split("\\.");
+            int level = switch (parts[0]) {
+                case "down_blocks" -> Integer.parseInt(parts[1]);
+                case "up_blocks" -> levels - 1 - Integer.parseInt(parts[1]);
+                default -> levels - 1;
+            };
+            int h = lh, w = lw;
+            for (int k = 0; k < level; k++) { h = (h + 1) / 2; w = (w + 1) / 2; }
+            var ctx = new zest.nn.attention.AttentionContext(path, true, a.heads, h, w, batch, keys);
+            if (selection.selects(ctx, selectionHeight)) count++;
+        }
+        return count;
     }
 
     /** x_{t−1} ← x_{t−1} − η·λ(t)·g / (max|g| + 1e-6), per image. */
