@@ -50,14 +50,17 @@ final class BlockedGemm {
                 for (int pc = 0; pc < k; pc += kcStep) {
                     int kc = Math.min(kcStep, k - pc);
                     float betaNow = pc == 0 ? beta : 1f;
-                    packB(b, pc, kc, jc, nc, packedB, threads);
+                    SharedPanels slice = new SharedPanels(b, packedB, pc, kc, jc, nc);
                     int tasks = icBlocks * colSplit;
-                    final int fjc = jc, fpc = pc;
+                    final int fpc = pc;
                     java.util.function.IntConsumer task = t -> {
                         int ib = t / colSplit, part = t % colSplit;
                         int i0 = ib * mc;
-                        computeBlock(i0, Math.min(mc, m - i0), fjc, nc, panels * part / colSplit,
-                                panels * (part + 1) / colSplit, fpc, kc, alpha, a, packedB, betaNow, c, cOff, ldc);
+                        int from = panels * part / colSplit, to = panels * (part + 1) / colSplit;
+                        // row blocks sharing these panels start their sweeps spread out, to pack different panels
+                        int stagger = to > from ? ib * (to - from) / icBlocks : 0;
+                        computeBlock(i0, Math.min(mc, m - i0), from, to, stagger, fpc, kc, alpha, a, slice, betaNow,
+                                c, cOff, ldc);
                     };
                     if (tasks == 1 || threads == 1) {
                         for (int t = 0; t < tasks; t++) task.accept(t);
@@ -78,36 +81,31 @@ final class BlockedGemm {
         return Math.min(MC_MAX, roundUp(ceilDiv(m, blocks), MR));
     }
 
-    private static void packB(GemmBPanels b, int pc, int kc, int jc, int nc, float[] packedB, int threads) {
-        int panels = ceilDiv(nc, NR);
-        int grain = Math.max(1, (1 << 15) / (kc * NR)); // ≥ 32K floats per task, else scheduling dominates
-        if (threads == 1 || panels <= grain) {
-            b.pack(pc, kc, jc, nc, packedB, 0);
-            return;
-        }
-        Parallel.forRange(panels, grain, (from, to) -> {
-            int j0 = from * NR;
-            b.pack(pc, kc, jc + j0, Math.min(nc, to * NR) - j0, packedB, from * kc * NR);
-        });
-    }
-
-    /** One task: rows [i0, i0+mc) of C against packed B micro-panels [panelFrom, panelTo) of block jc. */
-    private static void computeBlock(int i0, int mc, int jc, int nc, int panelFrom, int panelTo, int pc, int kc,
-                                     float alpha, GemmAPanels a, float[] packedB, float beta, float[] c, int cOff,
+    /** One task: rows [i0, i0+mc) of C against B micro-panels [panelFrom, panelTo), sweep starting stagger in. */
+    private static void computeBlock(int i0, int mc, int panelFrom, int panelTo, int stagger, int pc, int kc,
+                                     float alpha, GemmAPanels a, SharedPanels b, float beta, float[] c, int cOff,
                                      int ldc) {
-        if (panelFrom >= panelTo) return;
+        int count = panelTo - panelFrom;
+        if (count <= 0) return;
         float[] packedA = PACKED_A.take();
         float[] tile = new float[MR * NR];
+        boolean direct = alpha == 1f && (beta == 0f || beta == 1f); // the kernel can write C itself
         try {
             a.pack(i0, mc, pc, kc, packedA);
             java.util.Arrays.fill(packedA, mc * kc, roundUp(mc, MR) * kc, 0f); // rows of the last partial tile
-            for (int jp = panelFrom; jp < panelTo; jp++) {
-                int j = jc + jp * NR;
-                int nr = Math.min(NR, jc + nc - j);
-                int bOff = jp * kc * NR;
+            for (int q = 0; q < count; q++) {
+                int jp = panelFrom + (stagger + q) % count;
+                int bOff = b.panel(jp);
+                int j = b.column(jp);
+                int nr = b.width(jp);
                 for (int ir = 0; ir < mc; ir += MR) {
-                    GemmMicroKernel.multiply(kc, packedA, ir * kc, kc, 1, packedB, bOff, tile);
-                    GemmMicroKernel.mergeTile(tile, Math.min(MR, mc - ir), nr, alpha, beta, c, cOff + (i0 + ir) * ldc + j, ldc);
+                    int mr = Math.min(MR, mc - ir), cTile = cOff + (i0 + ir) * ldc + j;
+                    if (direct && mr == MR && nr == NR) {
+                        GemmMicroKernel.multiply(kc, packedA, ir * kc, kc, 1, b.buffer(), bOff, c, cTile, ldc, beta == 1f);
+                    } else {
+                        GemmMicroKernel.multiply(kc, packedA, ir * kc, kc, 1, b.buffer(), bOff, tile, 0, NR, false);
+                        GemmMicroKernel.mergeTile(tile, mr, nr, alpha, beta, c, cTile, ldc);
+                    }
                 }
             }
         } finally {

@@ -22,16 +22,16 @@ final class GemmMicroKernel {
     private GemmMicroKernel() {}
 
     /**
-     * tile = A·B over kc steps, as an MR×NR row-major scratch tile; {@link #mergeTile} then applies alpha, beta
-     * and edge clipping. Keeping the kernel free of calls and branches matters: if C2 fails to inline anything
-     * that touches the accumulators it boxes them, and the kernel runs several times slower.
+     * out[0..MR)[0..NR) = A·B over kc steps, plus out's previous contents when accumulate is set. Full tiles with
+     * alpha = 1 and beta ∈ {0, 1} write straight into C; everything else goes through a scratch tile and
+     * {@link #mergeTile}. The kernel makes no calls and has no branches inside its loop: if C2 fails to inline
+     * anything that touches the accumulators it boxes them, and the kernel runs several times slower.
      *
-     * @param a A element (r, p) is at {@code a[aOff + r*aRowStride + p*aStepStride]}: packed panels use strides
-     *          (1, MR); a row-major A is read in place with (lda, 1).
+     * @param a A element (r, p) is at {@code a[aOff + r*aRowStride + p*aStepStride]}
      * @param b a packed B micro-panel: element (p, j) at {@code b[bOff + p*NR + j]}
      */
     static void multiply(int kc, float[] a, int aOff, int aRowStride, int aStepStride, float[] b, int bOff,
-                         float[] tile) {
+                         float[] out, int outOff, int ldo, boolean accumulate) {
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         int r1 = aRowStride, r2 = 2 * aRowStride, r3 = 3 * aRowStride, r4 = 4 * aRowStride, r5 = 5 * aRowStride;
@@ -58,21 +58,39 @@ final class GemmMicroKernel {
             c50 = av.fma(b0, c50);
             c51 = av.fma(b1, c51);
         }
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, VL);
-        c10.intoArray(tile, NR);
-        c11.intoArray(tile, NR + VL);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + VL);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + VL);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + VL);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + VL);
+        int o0 = outOff, o1 = o0 + ldo, o2 = o1 + ldo, o3 = o2 + ldo, o4 = o3 + ldo, o5 = o4 + ldo;
+        if (accumulate) {
+            c00 = c00.add(FloatVector.fromArray(SPECIES, out, o0));
+            c01 = c01.add(FloatVector.fromArray(SPECIES, out, o0 + VL));
+            c10 = c10.add(FloatVector.fromArray(SPECIES, out, o1));
+            c11 = c11.add(FloatVector.fromArray(SPECIES, out, o1 + VL));
+            c20 = c20.add(FloatVector.fromArray(SPECIES, out, o2));
+            c21 = c21.add(FloatVector.fromArray(SPECIES, out, o2 + VL));
+            c30 = c30.add(FloatVector.fromArray(SPECIES, out, o3));
+            c31 = c31.add(FloatVector.fromArray(SPECIES, out, o3 + VL));
+            c40 = c40.add(FloatVector.fromArray(SPECIES, out, o4));
+            c41 = c41.add(FloatVector.fromArray(SPECIES, out, o4 + VL));
+            c50 = c50.add(FloatVector.fromArray(SPECIES, out, o5));
+            c51 = c51.add(FloatVector.fromArray(SPECIES, out, o5 + VL));
+        }
+        c00.intoArray(out, o0);
+        c01.intoArray(out, o0 + VL);
+        c10.intoArray(out, o1);
+        c11.intoArray(out, o1 + VL);
+        c20.intoArray(out, o2);
+        c21.intoArray(out, o2 + VL);
+        c30.intoArray(out, o3);
+        c31.intoArray(out, o3 + VL);
+        c40.intoArray(out, o4);
+        c41.intoArray(out, o4 + VL);
+        c50.intoArray(out, o5);
+        c51.intoArray(out, o5 + VL);
     }
 
-    /** C[0..mr)[0..nr) = alpha·tile + beta·C; beta == 0 never reads C, so NaN or garbage there is ignored. */
+    /**
+     * C[0..mr)[0..nr) = alpha·tile + beta·C; beta == 0 never reads C, so NaN or garbage there is ignored. For
+     * alpha = 1, beta ∈ {0, 1} this rounds exactly like the direct path of {@link #multiply}.
+     */
     static void mergeTile(float[] tile, int mr, int nr, float alpha, float beta, float[] c, int cOff, int ldc) {
         FloatVector alphaV = FloatVector.broadcast(SPECIES, alpha), betaV = FloatVector.broadcast(SPECIES, beta);
         for (int r = 0; r < mr; r++) {

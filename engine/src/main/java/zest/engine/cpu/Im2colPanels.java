@@ -1,7 +1,6 @@
 package zest.engine.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import static zest.engine.cpu.GemmMicroKernel.NR;
@@ -37,7 +36,10 @@ record Im2colPanels(float[] x, int xOff, Conv2dGeometry g) implements GemmBPanel
                 if (iy < 0 || iy >= h) {
                     java.util.Arrays.fill(dst, start, start + len, 0f);
                 } else if (sw == 1) {
-                    copyClipped(x, plane + iy * w, runs.ox[r] + kj - g.pw(), w, len, dst, start);
+                    int ix0 = runs.ox[r] + kj - g.pw(), row = plane + iy * w;
+                    // tested here rather than in copyClipped so the common case inlines
+                    if (ix0 >= 0 && ix0 + len <= w) copyInside(x, row + ix0, len, dst, start);
+                    else copyAcrossEdge(x, row, ix0, w, len, dst, start);
                 } else {
                     int row = plane + iy * w;
                     for (int t = 0; t < len; t++) {
@@ -61,7 +63,7 @@ record Im2colPanels(float[] x, int xOff, Conv2dGeometry g) implements GemmBPanel
         else copyAcrossEdge(src, row, ix0, w, len, dst, d);
     }
 
-    private static void copyInside(float[] src, int s, int len, float[] dst, int d) {
+    static void copyInside(float[] src, int s, int len, float[] dst, int d) {
         int t = 0;
         for (int bound = SPECIES.loopBound(len); t < bound; t += SPECIES.length()) {
             FloatVector.fromArray(SPECIES, src, s + t).intoArray(dst, d + t);
@@ -69,7 +71,7 @@ record Im2colPanels(float[] x, int xOff, Conv2dGeometry g) implements GemmBPanel
         for (; t < len; t++) dst[d + t] = src[s + t];
     }
 
-    private static void copyAcrossEdge(float[] src, int row, int ix0, int w, int len, float[] dst, int d) {
+    static void copyAcrossEdge(float[] src, int row, int ix0, int w, int len, float[] dst, int d) {
         int vl = SPECIES.length();
         for (int t = 0; t < len; t += vl) {
             int ix = ix0 + t;
