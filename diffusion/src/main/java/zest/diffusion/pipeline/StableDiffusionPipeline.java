@@ -107,7 +107,7 @@ public final class StableDiffusionPipeline {
         Scheduler.NoiseSource noise = gen::randn;
 
         Tensor masksLatent = layout != null && !layout.isEmpty() ? Tensor.of(layout.masksAt(lh, lw), layout.segments().size(), lh, lw) : null;
-        PaintWithWords pww = s.guidance().usesPww() ? new PaintWithWords(layout, segmentTokens, s.pwwWeight(), batch, cond.size(1)) : null;
+        PaintWithWords pww = s.guidance().usesPww() ? new PaintWithWords(layout, segmentTokens, s.pwwWeight(), cond.size(1)) : null;
         LayerSelection selection = LayerSelection.parse(s.layers());
         // layer terms name map sizes of SD's 64-cell latent (512 px); a model's latent stands for 8 px per cell there,
         // so a pixel-space model (latent = image) selects the same places in its network as SD does

@@ -16,16 +16,14 @@ public final class PaintWithWords implements AttentionHook {
     private final Layout layout;
     private final int[][] tokenIndices;
     private final float weight;
-    private final int batch;
     private final int keys;
     private float sigma;
     private final Map<Long, Tensor> masksByGrid = new HashMap<>();
 
-    public PaintWithWords(Layout layout, int[][] tokenIndices, float weight, int batch, int keys) {
+    public PaintWithWords(Layout layout, int[][] tokenIndices, float weight, int keys) {
         this.layout = layout;
         this.tokenIndices = tokenIndices;
         this.weight = weight;
-        this.batch = batch;
         this.keys = keys;
     }
 
