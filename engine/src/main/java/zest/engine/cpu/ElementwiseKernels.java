@@ -129,12 +129,12 @@ public final class ElementwiseKernels {
             }
             case ABS -> { for (int i = from; i < to; i++) y[i] = Math.abs(x[i]); }
             case SIGN -> { for (int i = from; i < to; i++) y[i] = Math.signum(x[i]); }
-            case SIGMOID -> { for (int i = from; i < to; i++) y[i] = sigmoid(x[i]); }
+            case SIGMOID -> { int i = SigmoidFamily.run(op, x, y, from, to); for (; i < to; i++) y[i] = sigmoidTail(x[i]); }
             case TANH -> { for (int i = from; i < to; i++) y[i] = (float) Math.tanh(x[i]); }
-            case SILU -> { for (int i = from; i < to; i++) y[i] = x[i] * sigmoid(x[i]); }
+            case SILU -> { int i = SigmoidFamily.run(op, x, y, from, to); for (; i < to; i++) y[i] = x[i] * sigmoidTail(x[i]); }
             case SILU_GRAD -> {
-                for (int i = from; i < to; i++) {
-                    float s = sigmoid(x[i]);
+                for (int i = SigmoidFamily.run(op, x, y, from, to); i < to; i++) {
+                    float s = sigmoidTail(x[i]);
                     y[i] = s * (1f + x[i] * (1f - s));
                 }
             }
@@ -160,10 +160,10 @@ public final class ElementwiseKernels {
                     y[i] = (float) (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du);
                 }
             }
-            case QUICK_GELU -> { for (int i = from; i < to; i++) y[i] = x[i] * sigmoid(1.702f * x[i]); }
+            case QUICK_GELU -> { int i = SigmoidFamily.run(op, x, y, from, to); for (; i < to; i++) y[i] = x[i] * sigmoidTail(1.702f * x[i]); }
             case QUICK_GELU_GRAD -> {
-                for (int i = from; i < to; i++) {
-                    float s = sigmoid(1.702f * x[i]);
+                for (int i = SigmoidFamily.run(op, x, y, from, to); i < to; i++) {
+                    float s = sigmoidTail(1.702f * x[i]);
                     y[i] = s + 1.702f * x[i] * s * (1f - s);
                 }
             }
@@ -173,7 +173,8 @@ public final class ElementwiseKernels {
         }
     }
 
-    static float sigmoid(float v) {
-        return (float) (1.0 / (1.0 + Math.exp(-v)));
+    /** The scalar twin of {@link SigmoidFamily}'s vector sigmoid, for loop tails: same formula, same bits. */
+    static float sigmoidTail(float v) {
+        return 1f / (1f + VectorMath.exp(-v));
     }
 }

@@ -56,7 +56,7 @@ record Im2colPanels(float[] x, int xOff, Conv2dGeometry g) implements GemmBPanel
     /**
      * dst[0..len) = row[ix0 .. ix0+len) where the row has w entries and everything outside it reads as 0. Runs
      * inside the row are plain vector copies (kept small so C2 inlines them into the packing loops); runs that hang
-     * over an edge use masked loads, whose lanes outside the row come back 0.
+     * over an edge zero their outside part and copy the inside part.
      */
     static void copyClipped(float[] src, int row, int ix0, int w, int len, float[] dst, int d) {
         if (ix0 >= 0 && ix0 + len <= w) copyInside(src, row + ix0, len, dst, d);
@@ -72,12 +72,9 @@ record Im2colPanels(float[] x, int xOff, Conv2dGeometry g) implements GemmBPanel
     }
 
     static void copyAcrossEdge(float[] src, int row, int ix0, int w, int len, float[] dst, int d) {
-        int vl = SPECIES.length();
-        for (int t = 0; t < len; t += vl) {
-            int ix = ix0 + t;
-            FloatVector v = FloatVector.fromArray(SPECIES, src, row + ix, SPECIES.indexInRange(ix, w));
-            if (len - t >= vl) v.intoArray(dst, d + t);
-            else v.intoArray(dst, d + t, SPECIES.indexInRange(0, len - t));
-        }
+        int lo = Math.min(len, Math.max(0, -ix0)), hi = Math.max(lo, Math.min(len, w - ix0));
+        for (int t = 0; t < lo; t++) dst[d + t] = 0f;
+        if (hi > lo) copyInside(src, row + ix0 + lo, hi - lo, dst, d + lo);
+        for (int t = hi; t < len; t++) dst[d + t] = 0f;
     }
 }
