@@ -18,6 +18,8 @@ import zest.diffusion.io.RunRecord;
 import zest.diffusion.layout.Layout;
 import zest.diffusion.layout.LayoutException;
 import zest.diffusion.layout.LayoutReader;
+import zest.diffusion.model.BuiltinModel;
+import zest.diffusion.toy.ToyDefaults;
 import zest.diffusion.model.DiffusionModel;
 import zest.diffusion.model.ModelLoader;
 import zest.diffusion.pipeline.GenerationResult;
@@ -28,7 +30,6 @@ import zest.diffusion.pipeline.TerminalProgress;
 import zest.diffusion.schedulers.Schedulers;
 import zest.diffusion.zestguide.LayerSelection;
 import zest.engine.Tensor;
-import zest.engine.cpu.Parallel;
 
 /** Text-to-image, optionally steered by a layout (ZestGuide, Paint-with-Words, both, or regional prompts). */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
@@ -37,7 +38,7 @@ import zest.engine.cpu.Parallel;
 public final class GenerateCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", description = "diffusers folder or single-file .safetensors checkpoint") Path model;
+    @Option(names = "--model", description = "diffusers folder, or single-file .safetensors or .ckpt checkpoint (default: the built-in toy model, " + BuiltinModel.NAME + ")") Path model;
     @Option(names = "--config", description = "config folder for a single-file checkpoint") Path config;
     @Option(names = {"-p", "--prompt"}, description = "the prompt") String prompt;
     @Option(names = {"-n", "--negative-prompt"}, description = "negative prompt (default empty)") String negative;
@@ -45,13 +46,13 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--labels", description = "JSON object mapping \"#rrggbb\" colors to segment texts") Path labels;
     @Option(names = "--segment", description = "one segment as MASK.png=text (white = inside); repeatable") List<String> segments;
     @Option(names = "--guidance", description = "none, zest, pww, zest+pww, multidiffusion (default: zest with a layout, else none)") String guidance;
-    @Option(names = "--eta", description = "ZestGuide learning rate η (default ${DEFAULT-VALUE})", defaultValue = "0.3") float eta;
+    @Option(names = "--eta", description = "ZestGuide learning rate η (default ${DEFAULT-VALUE}; " + ToyDefaults.ETA + " for the built-in model)", defaultValue = "0.3") float eta;
     @Option(names = "--tau", description = "fraction of steps guided (default ${DEFAULT-VALUE})", defaultValue = "0.5") float tau;
     @Option(names = "--layers", description = "attention layers ZestGuide reads: resolutions (16,32), down16/up32, or module paths (default " + LayerSelection.DEFAULT + ")") String layers;
     @Option(names = "--lambda", description = "λ(t) schedule: sqrt (√(1−ᾱ_t)) or linear (default ${DEFAULT-VALUE})", defaultValue = "sqrt") String lambda;
     @Option(names = "--pww-weight", description = "Paint-with-Words weight w (default ${DEFAULT-VALUE})", defaultValue = "0.4") float pwwWeight;
-    @Option(names = "--steps", description = "denoising steps (default ${DEFAULT-VALUE})", defaultValue = "50") int steps;
-    @Option(names = "--cfg", description = "classifier-free guidance scale (default ${DEFAULT-VALUE}; 1 skips the unconditional pass)", defaultValue = "7.5") float cfg;
+    @Option(names = "--steps", description = "denoising steps (default ${DEFAULT-VALUE}; " + ToyDefaults.STEPS + " for the built-in model)", defaultValue = "50") int steps;
+    @Option(names = "--cfg", description = "classifier-free guidance scale (default ${DEFAULT-VALUE}; " + ToyDefaults.CFG + " for the built-in model; 1 skips the unconditional pass)", defaultValue = "7.5") float cfg;
     @Option(names = "--sampler", description = "ddim, pndm, euler, dpmpp2m (default ddim)", defaultValue = "ddim") String sampler;
     @Option(names = "--sampler-eta", description = "DDIM η (default ${DEFAULT-VALUE})", defaultValue = "0") float samplerEta;
     @Option(names = {"-s", "--seed"}, description = "seed (default: random, printed and stored in the image)") Long seed;
@@ -63,21 +64,36 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--from", description = "re-run the settings stored in a PNG made by zest (options given here override them)") Path from;
     @Option(names = "--overwrite", description = "replace existing output files") boolean overwrite;
     @Option(names = "--threads", description = "CPU threads (default: all cores)") Integer threads;
+    @Option(names = "--device", description = DeviceOption.DESCRIPTION, defaultValue = "cpu") String device;
+
+    /** The built-in toy model gets its own step count, CFG scale and η unless they are given (README, evaluation). */
+    private boolean toyDefaults;
 
     @Override
     public Integer call() throws IOException {
-        if (threads != null) Parallel.setThreads(threads);
+        Main.setThreads(threads);
         RunRecord.Run stored = from != null ? readStored(from) : null;
         Layout layout = readLayout(stored);
-        Path modelPath = model != null ? model : stored != null && stored.model() != null ? Path.of(stored.model()) : null;
-        if (modelPath == null) throw new UserError("no --model given: point it at a diffusers folder or a .safetensors checkpoint");
+        Path modelArg = model != null ? model : stored != null && stored.model() != null ? Path.of(stored.model()) : null;
+        boolean builtin = BuiltinModel.isBuiltin(modelArg);
+        Path modelPath = builtin ? builtinFolder() : modelArg;
         if (!Files.exists(modelPath)) throw new UserError(modelPath + ": model file or folder not found");
         DiffusionModel m = ModelLoader.load(modelPath, config);
+        zest.diffusion.model.DevicePlacement.move(m, DeviceOption.resolve(device));
+        String modelName = builtin ? BuiltinModel.NAME : modelPath.getFileName().toString();
+        String modelRecord = builtin ? BuiltinModel.NAME : modelPath.toAbsolutePath().toString();
+        toyDefaults = builtin;
         GenerationSettings s = settings(stored, layout, nativeSize(m));
 
         List<Path> outputs = outputPaths(s);
         for (Path p : outputs)
             if (!overwrite && Files.exists(p)) throw new UserError(p + " exists (use --overwrite to replace it)");
+        if (attentionDir != null && layout != null && !overwrite) {
+            List<Path> maps = HeatMaps.existingMaps(attentionDir);
+            if (!maps.isEmpty())
+                throw new UserError(attentionDir + " already holds attention maps (" + maps.getFirst().getFileName()
+                        + (maps.size() > 1 ? " and " + (maps.size() - 1) + " more" : "") + "): use --overwrite to replace them, or another folder");
+        }
 
         StableDiffusionPipeline pipe = new StableDiffusionPipeline(m).recordMaps(attentionDir != null);
         System.err.printf("zest: %dx%d, %d steps, %s, CFG %s, seed %d, guidance %s%n", s.width(), s.height(), s.steps(),
@@ -91,8 +107,8 @@ public final class GenerateCommand implements Callable<Integer> {
         if (!r.prompt().equals(s.prompt())) System.err.println("zest: prompt used: " + r.prompt());
 
         Map<String, String> text = new LinkedHashMap<>();
-        text.put(RunRecord.A1111_CHUNK, RunRecord.a1111Parameters(s, modelPath.getFileName().toString()));
-        text.put(RunRecord.CHUNK, RunRecord.toJson(s, layout, modelPath.toAbsolutePath().toString()));
+        text.put(RunRecord.A1111_CHUNK, RunRecord.a1111Parameters(s, modelName));
+        text.put(RunRecord.CHUNK, RunRecord.toJson(s, layout, modelRecord));
         for (int b = 0; b < outputs.size(); b++) {
             Tensor img = r.images().select(0, b).contiguous();
             byte[] png = PngFiles.encodeRgb(PngFiles.toBytes(img.floats()), s.width(), s.height(), text);
@@ -104,13 +120,22 @@ public final class GenerateCommand implements Callable<Integer> {
             System.out.println(outputs.get(b));
             if (attentionDir != null && layout != null) {
                 Path dir = outputs.size() == 1 ? attentionDir : attentionDir.resolve("image" + b);
-                List<Path> maps = HeatMaps.writeSegmentMaps(dir, r.segmentMaps(), layout.texts(), b, s.width(), s.height(), true);
+                List<Path> maps = HeatMaps.writeSegmentMaps(dir, r.segmentMaps(), layout.texts(), b, s.width(), s.height(), overwrite);
                 System.err.println("zest: " + maps.size() + " attention maps in " + dir);
             }
         }
         if (!r.losses().isEmpty())
             System.err.printf("zest: ZestGuide loss %.4f → %.4f over %d guided steps%n", r.losses().getFirst(), r.losses().getLast(), r.losses().size());
         return Main.EXIT_OK;
+    }
+
+    /** The built-in model's folder, or a clear error when this build does not carry it. */
+    static Path builtinFolder() {
+        try {
+            return BuiltinModel.folder();
+        } catch (zest.nn.ConfigException e) {
+            throw new UserError(e.getMessage());
+        }
     }
 
     private RunRecord.Run readStored(Path png) {
@@ -149,8 +174,8 @@ public final class GenerateCommand implements Callable<Integer> {
         if (p == null) throw new UserError("no prompt: give -p \"...\" (or --from an image made by zest)");
         int w = width != null ? width : base != null && layout == null ? base.width() : layout != null ? layout.width() : nativeSize;
         int h = height != null ? height : base != null && layout == null ? base.height() : layout != null ? layout.height() : nativeSize;
-        if (w % 8 != 0 || h % 8 != 0 || w <= 0 || h <= 0)
-            throw new UserError("width and height must be positive multiples of 8, got " + w + "x" + h);
+        if (w % 8 != 0 || h % 8 != 0 || w <= 0 || h <= 0 || w > GenerationSettings.MAX_SIZE || h > GenerationSettings.MAX_SIZE)
+            throw new UserError("width and height must be positive multiples of 8 up to " + GenerationSettings.MAX_SIZE + ", got " + w + "x" + h);
         if (layout != null && (layout.width() != w || layout.height() != h))
             throw new UserError("the layout is " + layout.width() + "x" + layout.height() + " but the image is " + w + "x" + h
                     + ": masks must have the image's size (or leave out -W/-H)");
@@ -171,14 +196,14 @@ public final class GenerateCommand implements Callable<Integer> {
             return new GenerationSettings(p,
                     negative != null ? negative : base != null ? base.negativePrompt() : "",
                     w, h,
-                    given("--steps") || base == null ? steps : base.steps(),
-                    given("--cfg") || base == null ? cfg : base.cfgScale(),
+                    given("--steps") ? steps : base != null ? base.steps() : toyDefaults ? ToyDefaults.STEPS : steps,
+                    given("--cfg") ? cfg : base != null ? base.cfgScale() : toyDefaults ? ToyDefaults.CFG : cfg,
                     samplerName,
                     given("--sampler-eta") || base == null ? samplerEta : base.samplerEta(),
                     sd,
                     given("--batch") || base == null ? batch : base.batch(),
                     mode,
-                    given("--eta") || base == null ? eta : base.zestEta(),
+                    given("--eta") ? eta : base != null ? base.zestEta() : toyDefaults ? ToyDefaults.ETA : eta,
                     given("--tau") || base == null ? tau : base.tau(),
                     layers != null ? layers : base != null ? base.layers() : LayerSelection.DEFAULT,
                     given("--lambda") || base == null ? lambda : base.lambdaSchedule(),

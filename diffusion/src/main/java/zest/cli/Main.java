@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "zest", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Layout-controllable Stable Diffusion (ZestGuide) on a pure-Java engine.",
-        subcommands = {GenerateCommand.class, ServeCommand.class, CheckCommand.class, InspectCommand.class, ConvertCommand.class, BenchCommand.class, TrainToyCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {GenerateCommand.class, DemoCommand.class, ServeCommand.class, CheckCommand.class, InspectCommand.class, ConvertCommand.class, BenchCommand.class, TrainToyCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0, EXIT_FAILURE = 1, EXIT_USAGE = 2;
 
@@ -49,6 +49,16 @@ public final class Main implements Runnable {
         cli.getErr().println("zest: " + ex.getClass().getSimpleName() + ": " + ex.getMessage()
                 + (debug ? "" : " (set ZEST_DEBUG=1 for the stack trace)"));
         return EXIT_FAILURE;
+    }
+
+    /** Most CPU threads --threads accepts (the pool cannot take more than 32767). */
+    static final int MAX_THREADS = 1024;
+
+    /** Applies a --threads option, refusing a count the pool cannot have as bad input. */
+    static void setThreads(Integer threads) {
+        if (threads == null) return;
+        if (threads < 1 || threads > MAX_THREADS) throw new UserError("--threads must be in 1.." + MAX_THREADS + ", got " + threads);
+        zest.engine.cpu.Parallel.setThreads(threads);
     }
 
     /** Errors that describe bad input files or arguments, raised by the library layers. */

@@ -19,7 +19,11 @@ import zest.engine.Tensor;
  * mode, so the modes are compared on the same starting noise.
  */
 public final class ToyEvaluation {
-    /** Aggregates of one guidance mode over the scenes. */
+    /**
+     * Aggregates of one guidance mode over the scenes: mIoU as in the paper ({@link ToyScore#setMeanIou}), object
+     * recall (named objects whose color appears over at least a quarter of their mask's area) and the fraction of
+     * images showing exactly the named colors — together the caption-consistency score.
+     */
     public record ModeResult(GuidanceMode mode, double mIoU, double objectRecall, double exactColorRate, double secondsPerImage,
                              List<ToyScore> scores) {}
 
@@ -66,17 +70,16 @@ public final class ToyEvaluation {
                 nanos += System.nanoTime() - t0;
                 scores.add(ToyScore.of(scene, chw(r.images())));
             }
-            double miou = 0, recall = 0, exact = 0;
+            double recall = 0, exact = 0;
             int objects = 0;
             for (ToyScore sc : scores) {
-                for (int k = 0; k < sc.ious().size(); k++) {
-                    miou += sc.ious().get(k);
-                    recall += sc.present().get(k) ? 1 : 0;
+                for (boolean p : sc.present()) {
+                    recall += p ? 1 : 0;
                     objects++;
                 }
                 exact += sc.exactColors() ? 1 : 0;
             }
-            out.put(mode, new ModeResult(mode, miou / objects, recall / objects, exact / scenes, nanos / 1e9 / scenes, scores));
+            out.put(mode, new ModeResult(mode, ToyScore.setMeanIou(scores), recall / objects, exact / scenes, nanos / 1e9 / scenes, scores));
         }
         return out;
     }

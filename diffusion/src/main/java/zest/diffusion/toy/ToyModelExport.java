@@ -36,7 +36,7 @@ public final class ToyModelExport {
             Safetensors.write(unet.resolve("diffusion_pytorch_model.safetensors"), t.emaStateDict("unet."), Map.of("format", "pt"), DType.F16);
             Path te = Files.createDirectories(folder.resolve("text_encoder"));
             writeText(te.resolve("config.json"), ToyModelConfig.toJson(arch.textEncoderJson()));
-            Safetensors.write(te.resolve("model.safetensors"), t.emaStateDict("text_encoder."), Map.of("format", "pt"), DType.F16);
+            Safetensors.write(te.resolve("model.safetensors"), withUntrainedRowsZeroed(t, t.emaStateDict("text_encoder.")), Map.of("format", "pt"), DType.F16);
             Path tok = Files.createDirectories(folder.resolve("tokenizer"));
             copyResource("tokenizer/vocab.json", tok.resolve("vocab.json"));
             copyResource("tokenizer/merges.txt", tok.resolve("merges.txt"));
@@ -48,12 +48,39 @@ public final class ToyModelExport {
         }
     }
 
+    /**
+     * The token embedding has a row for each of CLIP's 49,408 tokens, but the world's captions use a few dozen:
+     * the other rows never receive a gradient and keep their random initial values. They are written as zeros,
+     * which says what they are (untrained) and lets the shipped file compress to the size of what was learned.
+     * A row counts as untrained when its AdamW second moment is exactly zero (no step ever had a nonzero gradient).
+     */
+    static Map<String, zest.engine.Tensor> withUntrainedRowsZeroed(Trainer t, Map<String, zest.engine.Tensor> weights) {
+        List<String> names = t.names();
+        for (var e : weights.entrySet()) {
+            if (!e.getKey().contains("token_embedding")) continue;
+            int index = names.indexOf("text_encoder." + e.getKey());
+            if (index < 0) continue;
+            float[] v = t.optimizer().secondMoment(index), w = e.getValue().toFloatArray().clone();
+            int[] shape = e.getValue().shape();
+            int cols = shape[shape.length - 1];
+            for (int row = 0; row < w.length / cols; row++) {
+                boolean trained = false;
+                for (int c = 0; c < cols && !trained; c++) trained = v[row * cols + c] != 0f;
+                if (!trained) java.util.Arrays.fill(w, row * cols, (row + 1) * cols, 0f);
+            }
+            e.setValue(zest.engine.Tensor.of(w, shape));
+        }
+        return weights;
+    }
+
     static String trainingJson(Trainer t) {
         ObjectMapper om = new ObjectMapper();
         ObjectNode n = om.createObjectNode();
         n.set("settings", t.settings().toJson());
         n.put("architecture", t.settings().architecture().describe());
         n.put("steps_done", t.step());
+        // the float summation order of the kernels depends on the vector width: --verify is bit-exact on the same width
+        n.put("vector_bits", jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize());
         List<Float> losses = t.losses();
         n.put("losses_exact", LossLog.encode(losses));
         // a readable curve: mean loss per block of steps
@@ -78,7 +105,10 @@ public final class ToyModelExport {
     private static void copyResource(String name, Path target) throws IOException {
         try (InputStream in = ModelLoader.class.getResourceAsStream("/zest/defaults/" + name)) {
             if (in == null) throw new IllegalStateException("bundled resource /zest/defaults/" + name + " is missing");
-            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+            // through a temporary file and a rename, like every other file of the export
+            Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
     }
 }

@@ -57,6 +57,49 @@ public final class ToyWorld {
             double cx = s + (size - 2 * s) * r.nextDouble(), cy = s + (size - 2 * s) * r.nextDouble();
             geom[k] = new double[] {cx, cy, s};
         }
+        Rendered p = render(bg, kinds, colors, geom);
+        if (p == null) return null;
+        List<ToyObject> objects = p.objects();
+        float[] img = p.image();
+        // the caption order is shuffled independently of the painting order, so it says nothing about depth
+        List<ToyObject> named = new ArrayList<>(objects);
+        for (int i = named.size() - 1; i > 0; i--) java.util.Collections.swap(named, i, r.nextInt(i + 1));
+        return new ToyScene(size, img, caption(named, bg), bg, List.copyOf(objects));
+    }
+
+    /** One object of a composed scene: its kind, color, center and size in pixels. */
+    public record Placement(ToyKind kind, ToyColor color, double cx, double cy, double size) {}
+
+    /**
+     * A scene with the given objects painted in order on the background, captioned in that order (demos and tests
+     * use it to show a layout of their choosing).
+     *
+     * @throws IllegalArgumentException if an object would be less than half visible, or colors repeat
+     */
+    public ToyScene compose(ToyBackground bg, List<Placement> placements) {
+        int count = placements.size();
+        if (count < 1 || count > MAX_OBJECTS) throw new IllegalArgumentException("a toy scene has 1.." + MAX_OBJECTS + " objects, got " + count);
+        ToyKind[] kinds = new ToyKind[count];
+        ToyColor[] colors = new ToyColor[count];
+        double[][] geom = new double[count][];
+        for (int k = 0; k < count; k++) {
+            Placement pl = placements.get(k);
+            for (int j = 0; j < k; j++)
+                if (colors[j] == pl.color()) throw new IllegalArgumentException("two objects are " + pl.color().word + ": colors must differ");
+            kinds[k] = pl.kind();
+            colors[k] = pl.color();
+            geom[k] = new double[] {pl.cx(), pl.cy(), pl.size()};
+        }
+        Rendered p = render(bg, kinds, colors, geom);
+        if (p == null) throw new IllegalArgumentException("an object of the composed scene is less than half visible");
+        return new ToyScene(size, p.image(), caption(p.objects(), bg), bg, p.objects());
+    }
+
+    private record Rendered(List<ToyObject> objects, float[] image) {}
+
+    /** Paints the objects in order; null when one is hidden to less than {@link #MIN_VISIBLE_FRACTION}. */
+    private Rendered render(ToyBackground bg, ToyKind[] kinds, ToyColor[] colors, double[][] geom) {
+        int count = kinds.length;
         // owner of each pixel: the last object painted there, -1 for background
         int[] owner = new int[size * size];
         int[] area = new int[count];
@@ -84,10 +127,7 @@ public final class ToyWorld {
                 int[] rgb = o < 0 ? gray(bg.shade(x, y, size)) : new int[] {colors[o].r, colors[o].g, colors[o].b};
                 for (int c = 0; c < 3; c++) img[c * size * size + i] = rgb[c] / 127.5f - 1f;
             }
-        // the caption order is shuffled independently of the painting order, so it says nothing about depth
-        List<ToyObject> named = new ArrayList<>(objects);
-        for (int i = named.size() - 1; i > 0; i--) java.util.Collections.swap(named, i, r.nextInt(i + 1));
-        return new ToyScene(size, img, caption(named, bg), bg, List.copyOf(objects));
+        return new Rendered(List.copyOf(objects), img);
     }
 
     /** "a red circle", "a red circle and an orange star", "a, b and c", then " on " + the background. */

@@ -72,4 +72,14 @@ class ToyEvaluationTest {
             assertTrue(m.secondsPerImage() > 0);
         }
     }
+
+    @Test
+    void setMeanIouSumsIntersectionsAndUnionsPerClassBeforeAveraging() {
+        ToyScore a = new ToyScore(List.of(0.5, 1.0), List.of(5, 3), List.of(10, 3), List.of(ToyColor.RED, ToyColor.BLUE),
+                List.of(true, true), true);
+        ToyScore b = new ToyScore(List.of(0.0), List.of(0), List.of(10), List.of(ToyColor.RED), List.of(false), false);
+        // red: 5 / 20 over the set, blue: 3 / 3; averaged over the two classes present (not over the three objects)
+        assertEquals((0.25 + 1.0) / 2, ToyScore.setMeanIou(List.of(a, b)), 1e-12);
+        assertEquals(0.0, ToyScore.setMeanIou(List.of()));
+    }
 }
