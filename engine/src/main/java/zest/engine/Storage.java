@@ -9,7 +9,7 @@ import java.nio.ByteOrder;
  * The flat buffer under a tensor. Compute results live in heap arrays ({@link Floats}); weights read from
  * files stay in (memory-mapped) segments in their stored dtype and are widened to float only when used.
  */
-public abstract sealed class Storage permits Storage.Floats, Storage.Longs, Storage.Segment {
+public abstract sealed class Storage permits Storage.Floats, Storage.Longs, Storage.Segment, Storage.OnDevice {
 
     public abstract DType dtype();
 
@@ -111,5 +111,22 @@ public abstract sealed class Storage permits Storage.Floats, Storage.Longs, Stor
             widened = new SoftReference<>(out);
             return out;
         }
+    }
+
+    /**
+     * Memory on an accelerator, owned by its backend ({@link zest.engine.device.Backends}). Ops on tensors over it
+     * run on that device; reading values on the host ({@code floats()}, {@code item()}) copies them back.
+     */
+    public static final class OnDevice extends Storage {
+        final zest.engine.device.DeviceMemory memory;
+
+        public OnDevice(zest.engine.device.DeviceMemory memory) { this.memory = memory; }
+
+        public zest.engine.device.DeviceMemory memory() { return memory; }
+
+        @Override public DType dtype() { return memory.dtype(); }
+        @Override public long length() { return memory.length(); }
+        @Override public float getFloat(int i) { return memory.getFloat(i); }
+        @Override public long getLong(int i) { return (long) memory.getFloat(i); }
     }
 }

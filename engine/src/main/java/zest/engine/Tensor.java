@@ -4,6 +4,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import zest.engine.autograd.Backprop;
 import zest.engine.autograd.Node;
+import zest.engine.device.Backends;
+import zest.engine.device.Device;
 import zest.engine.ops.Elementwise;
 import zest.engine.ops.LinearAlgebra;
 import zest.engine.ops.Reductions;
@@ -131,6 +133,23 @@ public final class Tensor {
 
     public boolean isContiguous() { return Shapes.isContiguous(shape, strides); }
 
+    /** Where the storage lives: {@link Device#CPU}, or the accelerator of a {@link Storage.OnDevice}. */
+    public Device device() {
+        return storage instanceof Storage.OnDevice d ? d.memory().device() : Device.CPU;
+    }
+
+    /**
+     * This tensor on {@code target}: itself when already there, else a contiguous copy (16-bit weights keep their
+     * dtype on an accelerator; the CPU receives F32). Differentiable: the gradient moves back to this tensor's device.
+     */
+    public Tensor to(Device target) {
+        Device here = device();
+        if (here.equals(target)) return this;
+        Tensor moved = target.isCpu() ? Tensor.of(floats(), shape)
+                : Backends.of(target.kind()).upload(here.isCpu() ? this : to(Device.CPU), target);
+        return moved.recordIfNeeded("to(" + target + ")", g -> new Tensor[] {g.to(here)}, this);
+    }
+
     // ---------------------------------------------------------------- data access
 
     /**
@@ -138,6 +157,7 @@ public final class Tensor {
      * F32 tensor covering all of it (callers must not modify it), otherwise a fresh (widened) copy.
      */
     public float[] floats() {
+        if (storage instanceof Storage.OnDevice) return Backends.of(this).download(this);
         if (storage instanceof Storage.Floats f && isContiguous() && offset == 0 && f.data.length == numel())
             return f.data;
         if (storage instanceof Storage.Segment s && isContiguous() && offset == 0 && s.length() == numel())
@@ -182,6 +202,7 @@ public final class Tensor {
     /** This tensor as contiguous F32 (a copy only when needed). Differentiable. */
     public Tensor toF32() {
         if (dtype() == DType.F32) return this;
+        if (storage instanceof Storage.OnDevice) return contiguous();
         Tensor out = Tensor.of(floats().clone(), shape);
         return out.recordIfNeeded("toF32", g -> new Tensor[] {g}, this);
     }
@@ -214,6 +235,8 @@ public final class Tensor {
     /** Adds g to the stored gradient (called by backprop). */
     public void accumulateGrad(Tensor g) {
         Tensor c = g.contiguous();
+        // a gradient computed elsewhere (a CPU operand's branch) is kept where this tensor lives
+        if (!c.device().equals(device())) c = c.detach().to(device());
         grad = grad == null ? c : Elementwise.add(grad, c);
     }
 
@@ -233,7 +256,7 @@ public final class Tensor {
     public void backward() {
         if (numel() != 1)
             throw new IllegalStateException("backward() without a gradient needs a one-element tensor, shape is " + Arrays.toString(shape));
-        backward(Tensor.full(1f, shape), false);
+        backward(Tensor.full(1f, shape).to(device()), false);
     }
 
     /** Back-propagates the given upstream gradient (same shape as this). */
@@ -243,7 +266,7 @@ public final class Tensor {
         if (!requiresGrad) throw new IllegalStateException("backward() on a tensor that does not require grad (no graph was recorded)");
         if (!Arrays.equals(gradient.shape, shape))
             throw new IllegalArgumentException("gradient shape " + Arrays.toString(gradient.shape) + " differs from " + Arrays.toString(shape));
-        Backprop.run(this, gradient, retainGraph);
+        Backprop.run(this, gradient.device().equals(device()) ? gradient : gradient.detach().to(device()), retainGraph);
     }
 
     /**
@@ -403,6 +426,11 @@ public final class Tensor {
     /** This tensor if already contiguous F32, else a contiguous F32 copy. Differentiable. */
     public Tensor contiguous() {
         if (isContiguous() && dtype() == DType.F32 && storage instanceof Storage.Floats) return this;
+        if (storage instanceof Storage.OnDevice) {
+            if (isContiguous() && offset == 0 && dtype() == DType.F32 && storage.length() == numel()) return this;
+            Tensor copy = Backends.of(this).contiguous(this);
+            return copy.recordIfNeeded("contiguous", g -> new Tensor[] {g}, this);
+        }
         // a whole 16-bit (or mapped) weight reuses the storage's cached widened copy instead of widening on every use
         float[] data = storage instanceof Storage.Segment s && isContiguous() && offset == 0 && s.length() == numel()
                 ? s.widenAll() : Strided.gather(this);

@@ -35,6 +35,11 @@ public final class Attention {
             throw new IllegalArgumentException("sdpa bias " + Arrays.toString(bias.shape()) + " does not broadcast to the scores "
                     + Arrays.toString(scoreShape));
         boolean recording = GradMode.isEnabled() && (needsGrad(q) || needsGrad(k) || needsGrad(v) || needsGrad(bias));
+        if (OnDevice.any(q, k, v, bias)) {
+            // on a device: the fused kernel for inference, the differentiable composition when a graph is recorded
+            Result fused = recording ? null : OnDevice.attention(q, k, v, bias, scale, returnProbs);
+            return fused != null ? fused : composed(q, k, v, bias, scale, returnProbs);
+        }
         if (recording && needsGrad(bias)) return composed(q, k, v, bias, scale, returnProbs);
         // Probabilities asked for: computed as their own differentiable branch, while the output still comes from the
         // fused kernel, so observing a layer never changes its output (not even in the last bit) and the backward

@@ -68,6 +68,7 @@ public final class Elementwise {
 
     /** Runs a broadcasting binary kernel (no graph). */
     static Tensor binary(Binary op, Tensor a, Tensor b) {
+        if (OnDevice.any(a, b)) return OnDevice.binary(op, a, b);
         int[] shape = Shapes.broadcast(a.shape(), b.shape());
         float[] out = new float[Shapes.numelInt(shape)];
         Tensor ea = a.dtype().isFloating() ? a : a.toF32();
@@ -183,10 +184,15 @@ public final class Elementwise {
         Tensor c = unary(Unary.NONZERO, cond.dtype().isFloating() ? cond : cond.toF32(), 0, 0);
         // a·c + b·(1-c) would turn inf·0 into NaN, so select explicitly
         int[] shape = Shapes.broadcast(Shapes.broadcast(c.shape(), a.shape()), b.shape());
-        float[] cv = c.expand(shape).floats(), av = a.detach().expand(shape).floats(), bv = b.detach().expand(shape).floats();
-        float[] out = new float[cv.length];
-        for (int i = 0; i < out.length; i++) out[i] = cv[i] != 0 ? av[i] : bv[i];
-        Tensor res = Tensor.of(out, shape);
+        Tensor res;
+        if (OnDevice.any(c, a, b)) {
+            res = OnDevice.where(c, a, b, shape);
+        } else {
+            float[] cv = c.expand(shape).floats(), av = a.detach().expand(shape).floats(), bv = b.detach().expand(shape).floats();
+            float[] out = new float[cv.length];
+            for (int i = 0; i < out.length; i++) out[i] = cv[i] != 0 ? av[i] : bv[i];
+            res = Tensor.of(out, shape);
+        }
         return res.recordIfNeeded("where", g -> new Tensor[] {null,
                 a.requiresGrad() ? Reductions.sumToShape(mul(g, c), a.shape()) : null,
                 b.requiresGrad() ? Reductions.sumToShape(mul(g, addScalar(mulScalar(c, -1f), 1f)), b.shape()) : null}, null, a, b);
@@ -204,6 +210,7 @@ public final class Elementwise {
     }
 
     static Tensor unary(Unary op, Tensor a, float p, float q) {
+        if (OnDevice.any(a)) return OnDevice.unary(op, a, p, q);
         Tensor src = a.dtype().isFloating() ? a : a.toF32();
         float[] in = src.floats();
         float[] out = new float[in.length];

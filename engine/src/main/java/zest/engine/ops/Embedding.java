@@ -14,6 +14,7 @@ public final class Embedding {
      * The gradient scatter-adds into a dense [V, D] gradient of weight.
      */
     public static Tensor embedding(Tensor weight, Tensor ids) {
+        if (OnDevice.any(weight, ids)) return OnDevice.viaCpu(host -> embedding(host[0], host[1]), weight, ids);
         if (weight.dim() != 2)
             throw new IllegalArgumentException("embedding weight must have shape [vocab, dim], got " + Arrays.toString(weight.shape()));
         int vocab = weight.size(0), dim = weight.size(1);

@@ -15,6 +15,7 @@ public final class Losses {
 
     /** Binary cross-entropy, mean over all elements: −mean(t·log p + (1 − t)·log(1 − p)); p and target same shape. */
     public static Tensor bce(Tensor p, Tensor target) {
+        if (OnDevice.any(p, target)) return OnDevice.viaCpu(host -> bce(host[0], host[1]), p, target);
         checkSameShape("bce", p, target);
         float[] pv = values(p), tv = values(target);
         int n = pv.length;
@@ -30,6 +31,7 @@ public final class Losses {
 
     /** Binary cross-entropy per element (reduction "none"). */
     public static Tensor bceNoReduction(Tensor p, Tensor target) {
+        if (OnDevice.any(p, target)) return OnDevice.viaCpu(host -> bceNoReduction(host[0], host[1]), p, target);
         checkSameShape("bceNoReduction", p, target);
         float[] pv = values(p), tv = values(target);
         float[] loss = new float[pv.length];
@@ -43,6 +45,7 @@ public final class Losses {
 
     /** Mean squared error, mean((a − b)²); a and b broadcast against each other. */
     public static Tensor mse(Tensor a, Tensor b) {
+        if (OnDevice.any(a, b)) return OnDevice.viaCpu(host -> mse(host[0], host[1]), a, b);
         int[] shape = Shapes.broadcast(a.shape(), b.shape());
         float[] av = values(a.detach().expand(shape)), bv = values(b.detach().expand(shape));
         int n = av.length;

@@ -25,6 +25,7 @@ public final class Normalization {
             throw new IllegalArgumentException("groupNorm: " + c + " channels (x " + Arrays.toString(shape) + ") cannot be split into " + groups + " groups");
         checkAffine("groupNorm", "weight", weight, c);
         checkAffine("groupNorm", "bias", bias, c);
+        if (OnDevice.any(x, weight, bias)) return OnDevice.groupNorm(x, groups, weight, bias, eps);
         int s = x.numel() / Math.max(n * c, 1);
         float[] xv = values(x);
         float[] wv = weight == null ? null : values(weight), bv = bias == null ? null : values(bias);
@@ -48,6 +49,7 @@ public final class Normalization {
         int d = shape[shape.length - 1];
         checkAffine("layerNorm", "weight", weight, d);
         checkAffine("layerNorm", "bias", bias, d);
+        if (OnDevice.any(x, weight, bias)) return OnDevice.layerNorm(x, weight, bias, eps);
         int rows = d == 0 ? 0 : x.numel() / d;
         float[] xv = values(x);
         float[] wv = weight == null ? null : values(weight), bv = bias == null ? null : values(bias);

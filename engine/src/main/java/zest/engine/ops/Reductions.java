@@ -55,6 +55,7 @@ public final class Reductions {
     public static Tensor min(Tensor t) { return extreme(Kind.MIN, t); }
 
     private static Tensor extreme(Kind kind, Tensor t) {
+        if (OnDevice.any(t)) return OnDevice.viaCpu(host -> extreme(kind, host[0]), t);
         if (t.numel() == 0) throw new IllegalArgumentException(kind + " of an empty tensor");
         float[] v = t.floats();
         float m = v[0];
@@ -94,6 +95,7 @@ public final class Reductions {
     }
 
     private static Tensor extremeAlong(Kind kind, Tensor t, int dim, boolean keepDim) {
+        if (OnDevice.any(t)) return OnDevice.viaCpu(host -> extremeAlong(kind, host[0], dim, keepDim), t);
         int d = Shapes.normDim(dim, t.dim());
         int[] shape = t.shape();
         int rank = shape.length;
@@ -193,6 +195,7 @@ public final class Reductions {
 
     /** Reduces the marked dims (no graph): moves them last, then folds contiguous runs. */
     private static Tensor reduce(Kind kind, Tensor t, boolean[] reduced, boolean keepDim) {
+        if (OnDevice.any(t)) return OnDevice.reduce(kind.ordinal(), t, reduced, reducedShape(t.shape(), reduced, keepDim));
         int[] shape = t.shape();
         int rank = shape.length;
         int[] order = new int[rank];

@@ -12,6 +12,7 @@ public final class Resize {
     /** Nearest-neighbour 2× upsampling, [N, C, H, W] → [N, C, 2H, 2W] (the UNet/VAE upsampler). */
     public static Tensor upsampleNearest2x(Tensor x) {
         int[] s = checkInput("upsampleNearest2x", x);
+        if (OnDevice.any(x)) return OnDevice.upsampleNearest2x(x);
         int planes = s[0] * s[1], h = s[2], w = s[3];
         float[] y = new float[planes * 4 * h * w];
         ResizeKernels.upsample2x(values(x), planes, h, w, y);
@@ -40,6 +41,7 @@ public final class Resize {
     private interface TapsFactory { InterpolationTaps make(int in, int out); }
 
     private static Tensor separable(String op, Tensor x, int outH, int outW, TapsFactory taps) {
+        if (OnDevice.any(x)) return OnDevice.viaCpu(host -> separable(op, host[0], outH, outW, taps), x);
         int[] s = checkInput(op, x);
         if (outH <= 0 || outW <= 0)
             throw new IllegalArgumentException(op + ": output size must be positive, got " + outH + "x" + outW);

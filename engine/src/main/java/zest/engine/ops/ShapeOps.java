@@ -27,6 +27,7 @@ public final class ShapeOps {
             total += s[d];
         }
         shape[d] = total;
+        if (OnDevice.any(ts)) return OnDevice.concat(d, ts, shape);
         int outer = 1, inner = 1;
         for (int i = 0; i < d; i++) outer *= shape[i];
         for (int i = d + 1; i < rank; i++) inner *= shape[i];
@@ -94,6 +95,7 @@ public final class ShapeOps {
 
     private static Tensor padConstant(Tensor t, int d, int before, int after, float value) {
         if (before == 0 && after == 0) return t;
+        if (OnDevice.any(t)) return OnDevice.viaCpu(host -> padConstant(host[0], d, before, after, value), t);
         if (before < 0 || after < 0) {
             int start = Math.max(-before, 0), end = t.size(d) - Math.max(-after, 0);
             return padConstant(t.narrow(d, start, end - start), d, Math.max(before, 0), Math.max(after, 0), value);

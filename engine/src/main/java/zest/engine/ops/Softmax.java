@@ -10,7 +10,7 @@ public final class Softmax {
 
     public static Tensor softmax(Tensor t, int dim) {
         int d = Shapes.normDim(dim, t.dim());
-        Tensor out = alongRows(t, d, SoftmaxKernels::softmaxRows);
+        Tensor out = OnDevice.any(t) ? OnDevice.softmax(t, d, false) : alongRows(t, d, SoftmaxKernels::softmaxRows);
         return out.recordIfNeeded("softmax", g -> {
             // dx = s ⊙ (g − Σ g⊙s)
             Tensor sd = out.detach();
@@ -21,7 +21,7 @@ public final class Softmax {
 
     public static Tensor logSoftmax(Tensor t, int dim) {
         int d = Shapes.normDim(dim, t.dim());
-        Tensor out = alongRows(t, d, SoftmaxKernels::logSoftmaxRows);
+        Tensor out = OnDevice.any(t) ? OnDevice.softmax(t, d, true) : alongRows(t, d, SoftmaxKernels::logSoftmaxRows);
         return out.recordIfNeeded("logSoftmax", g -> {
             // dx = g − softmax ⊙ Σ g
             Tensor sm = Elementwise.exp(out.detach());
