@@ -13,6 +13,7 @@ import zest.diffusion.bench.CaseResult;
 import zest.diffusion.bench.ChildJvm;
 import zest.diffusion.bench.ModelBench;
 import zest.diffusion.bench.ModelCase;
+import zest.engine.DType;
 import zest.engine.cpu.Parallel;
 
 /** {@code zest bench}: kernel and whole-model timings beside PyTorch, with memory peaks. */
@@ -21,7 +22,7 @@ import zest.engine.cpu.Parallel;
                 "",
                 "Suites: kernels (SGEMM, SD 1.5 matmul and conv2d shapes); unet (CFG forward, batch 2); guided (one "
                         + "ZestGuide step: conditional forward + backward to the latent, batch 1, plus the CFG forward). "
-                        + "Model cases run at 32×32 and 64×64 latents (256 / 512 px) with random F32 weights, each in its "
+                        + "Model cases run at 32×32 and 64×64 latents (256 / 512 px) with random F32 (or --weights f16) weights, each in its "
                         + "own JVM (and Python process) so that its peak RSS is its own.",
                 "The table shows times (best of the timed runs), ratio = PyTorch time / our time (> 1: zest faster) "
                         + "and peak memory.",
@@ -30,7 +31,7 @@ import zest.engine.cpu.Parallel;
                 ""})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--suite", paramLabel = "SUITE", defaultValue = "all",
-            description = "kernels, unet, guided or all (default: ${DEFAULT-VALUE}); repeatable or comma-separated", split = ",")
+            description = "kernels, unet, guided, vae (SD 1.5 VAE decode, no peer) or all (default: ${DEFAULT-VALUE}); repeatable or comma-separated", split = ",")
     String[] suites;
 
     @Option(names = "--quick", description = "only the 32×32-latent (256 px) model cases; fewer kernel repetitions")
@@ -57,6 +58,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--heap", paramLabel = "SIZE", description = "-Xmx of the model cases' JVMs, e.g. 3500m, to check that a case fits (default: this JVM's settings)")
     String heap;
 
+    @Option(names = "--weights", paramLabel = "DTYPE", defaultValue = "f32",
+            description = "our model cases' weights: f32, or f16 (kept 16-bit, as an fp16 checkpoint loads; default: ${DEFAULT-VALUE})")
+    String weights;
+
     @Option(names = "--case", paramLabel = "ID", hidden = true,
             description = "run one model case (unet-32, guided-64, ...) in this JVM and print its result as JSON (what the child JVMs do)")
     String caseId;
@@ -70,7 +75,7 @@ public final class BenchCommand implements Callable<Integer> {
         try {
             for (String s : suites) chosen.add(BenchSettings.Suite.parse(s));
             settings = new BenchSettings(chosen, quick, n, noPeer ? null : BenchSettings.resolvePython(python),
-                    BenchSettings.resolveBenchDir(), warmup, reps, heap);
+                    BenchSettings.resolveBenchDir(), warmup, reps, heap, weights);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
@@ -91,7 +96,12 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (reps != null && reps < 1) throw new UserError("--reps must be at least 1, got " + reps);
         int r = reps != null ? reps : c.size() <= 32 ? 3 : 2;
-        CaseResult result = new ModelBench(warmup, r, System.err).run(c, n);
+        DType dtype = switch (weights.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "f32" -> DType.F32;
+            case "f16" -> DType.F16;
+            default -> throw new UserError("--weights must be f32 or f16, got " + weights);
+        };
+        CaseResult result = new ModelBench(warmup, r, dtype, System.err).run(c, n);
         System.out.println(ChildJvm.resultLine(result));
         return result.ok() ? Main.EXIT_OK : Main.EXIT_FAILURE;
     }

@@ -24,7 +24,7 @@ class BenchCommandTest {
         }
         String help = buf.toString(StandardCharsets.UTF_8);
         assertEquals(Main.EXIT_OK, rc);
-        for (String option : new String[] {"--suite", "--quick", "--threads", "--python", "--json"})
+        for (String option : new String[] {"--suite", "--quick", "--threads", "--python", "--json", "--weights"})
             assertTrue(help.contains(option), "help should mention " + option + ":\n" + help);
     }
 
@@ -40,8 +40,21 @@ class BenchCommandTest {
     }
 
     @Test
+    void badWeightsDtypeIsAUsageError() {
+        PrintStream original = System.err;
+        System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(Main.EXIT_USAGE, Main.execute("bench", "--suite", "unet", "--weights", "f8"));
+            assertEquals(Main.EXIT_USAGE, Main.execute("bench", "--case", "vae-8", "--weights", "int4"));
+        } finally {
+            System.setErr(original);
+        }
+    }
+
+    @Test
     void caseIdsRoundTrip() {
         assertEquals("guided-64", ModelCase.parse("guided-64").id());
         assertEquals(512, ModelCase.parse("unet-64").pixels());
+        assertEquals(java.util.List.of(ModelCase.VAE_PART), ModelCase.parse("vae-64").parts());
     }
 }

@@ -51,14 +51,16 @@ public final class BenchRunner {
         List<CaseRow> rows = new ArrayList<>();
         if (!cases.isEmpty()) {
             out.println();
-            out.println("== SD 1.5 UNet at full size (random F32 weights; each case in its own process) ==");
+            out.println("== SD 1.5 UNet at full size (random " + settings.weights().toUpperCase(java.util.Locale.ROOT)
+                    + " weights; each case in its own process) ==");
             TorchUNetPeer peer = new TorchUNetPeer(python, settings.benchDir().resolve("torch_unet.py"), log);
             for (ModelCase c : cases) {
                 int reps = settings.repsFor(c);
                 log.printf("# --- %s: zest (fresh JVM), warm-up %d, best of %d ---%n", c.id(), settings.warmup(), reps);
-                CaseResult ours = ChildJvm.run(c, settings.threads(), settings.warmup(), reps, settings.childHeap(), log);
+                CaseResult ours = ChildJvm.run(c, settings.threads(), settings.warmup(), reps, settings.childHeap(), settings.weights(), log);
                 log.printf("# --- %s: PyTorch ---%n", c.id());
-                CaseResult torch = peer.run(c, settings.threads(), settings.warmup(), reps);
+                CaseResult torch = c.kind() == ModelCase.Kind.VAE ? CaseResult.failed(c.id(), "no PyTorch VAE peer")
+                        : peer.run(c, settings.threads(), settings.warmup(), reps);
                 CaseRow row = new CaseRow(c, settings.warmup(), reps, ours, torch);
                 rows.add(row);
                 out.print(BenchTable.render(List.of(row), false));
@@ -91,6 +93,7 @@ public final class BenchRunner {
         m.put("threads", settings.threads());
         m.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
         m.put("max_heap_bytes", MemoryProbe.maxHeapBytes());
+        m.put("weights", settings.weights());
         m.put("load_average_start", load);
         m.put("python", settings.python());
         return m;

@@ -10,7 +10,7 @@ import java.util.Set;
 /**
  * What {@code zest bench} runs.
  *
- * @param suites    kernels, unet, guided
+ * @param suites    kernels, unet, guided, vae
  * @param quick     32×32-latent cases only (and fewer kernel repetitions)
  * @param threads   worker threads for our kernels and for PyTorch
  * @param python    interpreter with torch (and numpy) for the peers, or null to skip them
@@ -18,28 +18,32 @@ import java.util.Set;
  * @param warmup    untimed runs before the timed ones
  * @param reps      timed runs per part, or null for the default (3 at 32×32, 2 at 64×64)
  * @param childHeap -Xmx for the child JVMs of the model cases, or null to pass this JVM's heap settings on
+ * @param weights   our model cases' weight dtype: f32, or f16 (16-bit storage read by the kernels, as an fp16
+ *                  checkpoint loads); the PyTorch peer stays F32
  */
 public record BenchSettings(Set<Suite> suites, boolean quick, int threads, String python, Path benchDir, int warmup,
-                            Integer reps, String childHeap) {
+                            Integer reps, String childHeap, String weights) {
     public static final String PYTHON_ENV = "ZEST_BENCH_PYTHON";
 
     public enum Suite {
-        KERNELS, UNET, GUIDED, ALL;
+        KERNELS, UNET, GUIDED, VAE, ALL;
 
         public static Suite parse(String s) {
             try {
                 return valueOf(s.strip().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown bench suite '" + s + "' (use kernels, unet, guided or all)");
+                throw new IllegalArgumentException("unknown bench suite '" + s + "' (use kernels, unet, guided, vae or all)");
             }
         }
     }
 
     public BenchSettings {
-        suites = suites.contains(Suite.ALL) ? EnumSet.of(Suite.KERNELS, Suite.UNET, Suite.GUIDED) : EnumSet.copyOf(suites);
+        suites = suites.contains(Suite.ALL) ? EnumSet.of(Suite.KERNELS, Suite.UNET, Suite.GUIDED, Suite.VAE) : EnumSet.copyOf(suites);
         if (threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
         if (warmup < 0) throw new IllegalArgumentException("--warmup must be at least 0, got " + warmup);
         if (reps != null && reps < 1) throw new IllegalArgumentException("--reps must be at least 1, got " + reps);
+        weights = weights.strip().toLowerCase(Locale.ROOT);
+        if (!weights.equals("f32") && !weights.equals("f16")) throw new IllegalArgumentException("--weights must be f32 or f16, got " + weights);
     }
 
     /** The model cases in run order: all 32×32 cases first (so a run cut short still has them), then 64×64. */
@@ -49,6 +53,7 @@ public record BenchSettings(Set<Suite> suites, boolean quick, int threads, Strin
         for (int s : sizes) {
             if (suites.contains(Suite.UNET)) out.add(new ModelCase(ModelCase.Kind.UNET, s));
             if (suites.contains(Suite.GUIDED)) out.add(new ModelCase(ModelCase.Kind.GUIDED, s));
+            if (suites.contains(Suite.VAE)) out.add(new ModelCase(ModelCase.Kind.VAE, s));
         }
         return out;
     }

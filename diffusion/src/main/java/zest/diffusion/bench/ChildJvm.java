@@ -17,11 +17,14 @@ public final class ChildJvm {
 
     private ChildJvm() {}
 
-    /** @param heap the child's -Xmx (e.g. "3500m"), or null to pass this JVM's heap settings on */
-    public static CaseResult run(ModelCase c, int threads, int warmup, int reps, String heap, PrintStream log) {
+    /**
+     * @param heap    the child's -Xmx (e.g. "3500m"), or null to pass this JVM's heap settings on
+     * @param weights the model's weight dtype, f32 or f16
+     */
+    public static CaseResult run(ModelCase c, int threads, int warmup, int reps, String heap, String weights, PrintStream log) {
         List<String> cmd = command(heap);
         cmd.addAll(List.of("zest.cli.Main", "bench", "--case", c.id(), "--threads", String.valueOf(threads),
-                "--warmup", String.valueOf(warmup), "--reps", String.valueOf(reps)));
+                "--warmup", String.valueOf(warmup), "--reps", String.valueOf(reps), "--weights", weights));
         Subprocess.Outcome out;
         try {
             out = Subprocess.run(cmd, log);

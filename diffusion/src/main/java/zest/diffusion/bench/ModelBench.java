@@ -15,6 +15,7 @@ import java.util.SplittableRandom;
 import zest.diffusion.zestguide.AttentionCapture;
 import zest.diffusion.zestguide.LayerSelection;
 import zest.diffusion.zestguide.ZestGuideLoss;
+import zest.engine.DType;
 import zest.engine.GradMode;
 import zest.engine.Tensor;
 import zest.engine.cpu.Parallel;
@@ -22,16 +23,19 @@ import zest.engine.random.TorchGenerator;
 import zest.nn.JsonConfig;
 import zest.nn.unet.UNet2DConditionModel;
 import zest.nn.unet.UNetConfig;
+import zest.nn.vae.AutoencoderKL;
+import zest.nn.vae.VaeConfig;
 
 /**
  * Runs one whole-model case in this JVM: the SD 1.5 UNet (diffusers' runwayml/stable-diffusion-v1-5 config,
- * 859,520,964 parameters) with random F32 weights, timed as warm-up then best of N.
+ * 859,520,964 parameters) with random F32 or F16 weights, timed as warm-up then best of N.
  *
  * <p>The guided case is one ZestGuide step as {@link zest.diffusion.pipeline.StableDiffusionPipeline} does it: the
  * conditional forward (batch 1) records the autograd graph and captures the cross-attention probabilities of the
  * default layers (down_blocks.2, up_blocks.1: 16×16 at 512 px; up_blocks.2: 32×32), {@link AttentionCapture}
  * stops recording after the last of them, the {@link ZestGuideLoss} of a two-segment layout is back-propagated to
- * the latent; then the classifier-free-guidance forward, batch 2, without grad.
+ * the latent (with the pipeline's gradient checkpointing); then the classifier-free-guidance forward, batch 2,
+ * without grad. The VAE case decodes one latent with the SD 1.5 VAE.
  */
 public final class ModelBench {
     /** Text context length and width of SD 1.5 (CLIP ViT-L/14). */
@@ -39,13 +43,20 @@ public final class ModelBench {
     private static final float TIMESTEP = 500f;
 
     private final int warmup, reps;
+    private final DType weights;
     private final PrintStream log;
 
-    /** @param reps timed runs per part (best is reported); warmup untimed runs before them */
-    public ModelBench(int warmup, int reps, PrintStream log) {
+    /**
+     * @param reps    timed runs per part (best is reported); warmup untimed runs before them
+     * @param weights F32 (random weights as {@code initialize} draws them) or F16 (random half-precision weights
+     *                in 16-bit storage, as an fp16 checkpoint loads)
+     */
+    public ModelBench(int warmup, int reps, DType weights, PrintStream log) {
         if (warmup < 0 || reps < 1) throw new IllegalArgumentException("need warmup >= 0 and reps >= 1, got " + warmup + ", " + reps);
+        if (weights != DType.F32 && weights != DType.F16) throw new IllegalArgumentException("bench weights are F32 or F16, got " + weights);
         this.warmup = warmup;
         this.reps = reps;
+        this.weights = weights;
         this.log = log;
     }
 
@@ -59,18 +70,31 @@ public final class ModelBench {
         }
     }
 
+    /** The SD 1.5 VAE config bundled with the bench (a copy of the diffusers config.json). */
+    static VaeConfig sd15VaeConfig() {
+        try (InputStream in = ModelBench.class.getResourceAsStream("/zest/bench/sd15-vae-config.json")) {
+            if (in == null) throw new IllegalStateException("bench resource /zest/bench/sd15-vae-config.json is missing from the jar");
+            return VaeConfig.fromJson(JsonConfig.parse("sd15-vae-config.json", new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Builds the model, runs the case, and reports times and this process's memory peaks. */
     public CaseResult run(ModelCase c, int threads) {
         Parallel.setThreads(threads);
         MemoryProbe probe = new MemoryProbe();
+        if (c.kind() == ModelCase.Kind.VAE) return vaeDecode(c, probe);
         Map<String, Object> info = new LinkedHashMap<>();
         long t0 = System.nanoTime();
         UNet2DConditionModel unet = new UNet2DConditionModel(sd15Config());
-        unet.initialize(new SplittableRandom(0));
-        long params = unet.parameterCount();
-        log.printf("# zest SD 1.5 UNet: %,d parameters (F32, %s), built in %.1f s%n", params,
-                MemoryProbe.gb(params * 4), (System.nanoTime() - t0) / 1e9);
-        info.put("weights_bytes", params * 4);
+        long params = unet.parameterCount(), weightBytes = params * 4;
+        if (weights == DType.F16) weightBytes = RandomHalfWeights.fill(unet, 0);
+        else unet.initialize(new SplittableRandom(0));
+        log.printf("# zest SD 1.5 UNet: %,d parameters (%s, %s), built in %.1f s%n", params, weights,
+                MemoryProbe.gb(weightBytes), (System.nanoTime() - t0) / 1e9);
+        info.put("weights_dtype", weights.name());
+        info.put("weights_bytes", weightBytes);
         info.put("max_heap_bytes", MemoryProbe.maxHeapBytes());
         info.put("rss_after_init_bytes", MemoryProbe.rssBytes());
 
@@ -135,11 +159,39 @@ public final class ModelBench {
         } catch (OutOfMemoryError e) {
             long live = probe.peakHeapAfterGcBytes();
             String note = "OutOfMemoryError in " + stage + " (" + e.getMessage() + "); heap limit " + MemoryProbe.gb(MemoryProbe.maxHeapBytes())
-                    + ", peak heap after GC " + MemoryProbe.gb(live) + ", weights " + MemoryProbe.gb(params * 4);
+                    + ", peak heap after GC " + MemoryProbe.gb(live) + ", weights " + MemoryProbe.gb((Long) info.get("weights_bytes"));
             return new CaseResult(c.id(), Map.of(), MemoryProbe.peakRssBytes(), live, probe.peakHeapUsedBytes(), params, info, note);
         }
         return new CaseResult(c.id(), parts, MemoryProbe.peakRssBytes(), probe.peakHeapAfterGcBytes(), probe.peakHeapUsedBytes(),
                 params, info, null);
+    }
+
+    /** The VAE case: decodes one random latent of the case's size (no graph), warm-up then best of N. */
+    private CaseResult vaeDecode(ModelCase c, MemoryProbe probe) {
+        long t0 = System.nanoTime();
+        AutoencoderKL vae = new AutoencoderKL(sd15VaeConfig());
+        long params = vae.parameterCount(), weightBytes = params * 4;
+        if (weights == DType.F16) weightBytes = RandomHalfWeights.fill(vae, 0);
+        else vae.initialize(new SplittableRandom(0));
+        log.printf("# zest SD 1.5 VAE: %,d parameters (%s, %s), built in %.1f s%n", params, weights,
+                MemoryProbe.gb(weightBytes), (System.nanoTime() - t0) / 1e9);
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("weights_dtype", weights.name());
+        info.put("weights_bytes", weightBytes);
+        info.put("max_heap_bytes", MemoryProbe.maxHeapBytes());
+        Tensor latent = new TorchGenerator(0).randn(1, 4, c.size(), c.size());
+        try {
+            CaseResult.Timing timing = time(ModelCase.partLabel(ModelCase.VAE_PART, c.size()), warmup, split -> {
+                try (var ignored = GradMode.noGrad()) {
+                    vae.decode(latent);
+                }
+            });
+            return new CaseResult(c.id(), Map.of(ModelCase.VAE_PART, timing), MemoryProbe.peakRssBytes(),
+                    probe.peakHeapAfterGcBytes(), probe.peakHeapUsedBytes(), params, info, null);
+        } catch (OutOfMemoryError e) {
+            return new CaseResult(c.id(), Map.of(), MemoryProbe.peakRssBytes(), probe.peakHeapAfterGcBytes(),
+                    probe.peakHeapUsedBytes(), params, info, "OutOfMemoryError in the VAE decode (" + e.getMessage() + ")");
+        }
     }
 
     /** ε for [uncond, cond] in one batch-2 pass, no graph. */
@@ -161,8 +213,11 @@ public final class ModelBench {
         Tensor xg = latent.detach().requiresGrad(true);
         AttentionCapture capture = new AttentionCapture(selection, pixels, expectedLayers);
         Tensor eps;
+        unet.setGradientCheckpointing(true); // as the pipeline's guided steps
         try (capture) {
             eps = unet.forward(xg, t, context, capture);
+        } finally {
+            unet.setGradientCheckpointing(false);
         }
         long t1 = System.nanoTime();
         if (memory != null) memory.put("heap_live_with_guided_graph_bytes", liveHeapNow());

@@ -28,6 +28,23 @@ public final class Conv2dKernels {
         return out;
     }
 
+    /**
+     * As {@link #forward(float[], int, int, int, int, float[], int, int, int, float[], int, int, int, int)} with a
+     * 16-bit weight, widened while the filter blocks are packed (same bits, no float copy of the weight).
+     */
+    public static float[] forward(float[] x, int n, int c, int h, int w, HalfArray weight, int oc, int kh, int kw,
+                                  float[] bias, int sh, int sw, int ph, int pw) {
+        Conv2dGeometry g = new Conv2dGeometry(n, c, h, w, oc, kh, kw, sh, sw, ph, pw);
+        requireLength("x", x, 0, g.inputSize());
+        if (weight.length() < g.weightSize())
+            throw new IndexOutOfBoundsException("weight needs " + g.weightSize() + " values but has " + weight.length());
+        if (bias != null && bias.length < g.oc()) throw new IllegalArgumentException("bias shorter than oc");
+        float[] out = new float[arraySize(g.outputSize())];
+        convolve(g, x, 0, new HalfMatrixAPanels(weight, 0, g.patchSize()), out, 0);
+        if (bias != null) ConvPlanes.addBias(out, 0, g.n(), g.oc(), g.outputPlane(), bias);
+        return out;
+    }
+
     /** gradOut [n, oc, oh, ow], weight [oc, c, kh, kw] → gradX [n, c, h, w]. */
     public static float[] backwardInput(float[] gradOut, int n, int c, int h, int w, float[] weight, int oc, int kh,
                                         int kw, int sh, int sw, int ph, int pw) {

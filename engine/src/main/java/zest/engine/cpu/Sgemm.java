@@ -22,6 +22,30 @@ public final class Sgemm {
     }
 
     /**
+     * As {@link #sgemm}, with B a matrix of 16-bit floats (a half-precision weight), offsets and leading dimension
+     * counting elements: B is widened while it is packed, so the result has the bits of {@code sgemm} on the
+     * widened copy while no such copy exists (products too small to pack widen the part of B they read).
+     */
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
+                             int lda, HalfArray b, long bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+        int bRows = transB ? n : k, bCols = transB ? k : n;
+        long bLast = bOff + (long) (bRows - 1) * ldb + bCols - 1;
+        if (ldb < Math.max(1, bCols) || bOff < 0 || (bRows > 0 && bCols > 0 && bLast >= b.length()))
+            throw new IndexOutOfBoundsException("B (" + bRows + "×" + bCols + ", ld " + ldb + ", offset " + bOff
+                    + ") does not fit a 16-bit array of " + b.length());
+        if (m == 0 || n == 0 || k == 0 || alpha == 0f || (long) m * n * k <= SMALL_WORK || m == 1) {
+            float[] wide = new float[bRows == 0 || bCols == 0 ? 0 : Math.toIntExact(bLast - bOff + 1)];
+            b.widen(bOff, wide, 0, wide.length);
+            sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, wide, 0, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        checkMatrix("A", a, aOff, transA ? k : m, transA ? m : k, lda);
+        checkMatrix("C", c, cOff, m, n, ldc);
+        BlockedGemm.multiply(m, n, k, alpha, MatrixAPanels.of(transA, a, aOff, lda), new HalfMatrixBPanels(transB, b, bOff, ldb),
+                beta, c, cOff, ldc, true);
+    }
+
+    /**
      * {@code batch} independent products; matrix t of each operand starts at off + t·stride. A stride of 0 reuses
      * one matrix for every product (e.g. a shared weight).
      */

@@ -3,6 +3,7 @@ package zest.engine.ops;
 import java.util.Arrays;
 import zest.engine.Tensor;
 import zest.engine.cpu.Conv2dKernels;
+import zest.engine.cpu.HalfArray;
 
 /** 2-D convolution (torch.nn.functional.conv2d with groups = 1, dilation = 1), with gradients to x, w and bias. */
 public final class Convolution {
@@ -31,15 +32,20 @@ public final class Convolution {
         if (h + 2 * padH < kh || wd + 2 * padW < kw)
             throw new IllegalArgumentException("conv2d: kernel " + kh + "x" + kw + " does not fit input " + h + "x" + wd
                     + " with padding " + padH + "x" + padW);
+        if (OnDevice.any(x, w, bias)) return OnDevice.conv2d(x, w, bias, strideH, strideW, padH, padW);
         int oh = (h + 2 * padH - kh) / strideH + 1, ow = (wd + 2 * padW - kw) / strideW + 1;
 
-        float[] xv = values(x), wv = values(w), bv = bias == null ? null : values(bias);
-        float[] y = Conv2dKernels.forward(xv, n, c, h, wd, wv, oc, kh, kw, bv, strideH, strideW, padH, padW);
+        HalfArray wHalf = HalfWeights.of(w); // a 16-bit filter is widened while packing: no float copy of it
+        float[] xv = values(x), wv = wHalf != null ? null : values(w), bv = bias == null ? null : values(bias);
+        float[] y = wHalf != null ? Conv2dKernels.forward(xv, n, c, h, wd, wHalf, oc, kh, kw, bv, strideH, strideW, padH, padW)
+                : Conv2dKernels.forward(xv, n, c, h, wd, wv, oc, kh, kw, bv, strideH, strideW, padH, padW);
         Tensor out = Tensor.of(y, n, oc, oh, ow);
         return out.recordIfNeeded("conv2d", g -> {
             float[] gv = values(g);
+            // the input gradient reads the filter rotated: a 16-bit one is widened for this call only
             Tensor gx = x.requiresGrad()
-                    ? Tensor.of(Conv2dKernels.backwardInput(gv, n, c, h, wd, wv, oc, kh, kw, strideH, strideW, padH, padW), xs) : null;
+                    ? Tensor.of(Conv2dKernels.backwardInput(gv, n, c, h, wd, wHalf != null ? wHalf.toFloats() : wv, oc, kh, kw,
+                            strideH, strideW, padH, padW), xs) : null;
             Tensor gw = w.requiresGrad()
                     ? Tensor.of(Conv2dKernels.backwardWeight(gv, xv, n, c, h, wd, oc, kh, kw, strideH, strideW, padH, padW), ws) : null;
             Tensor gb = bias != null && bias.requiresGrad() ? Tensor.of(Conv2dKernels.backwardBias(gv, n, oc, oh, ow), oc) : null;

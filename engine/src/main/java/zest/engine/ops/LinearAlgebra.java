@@ -3,6 +3,7 @@ package zest.engine.ops;
 import java.util.Arrays;
 import zest.engine.Shapes;
 import zest.engine.Tensor;
+import zest.engine.cpu.HalfArray;
 import zest.engine.cpu.Sgemm;
 
 /** Matrix products: matmul with batch broadcasting, and linear layers. */
@@ -26,6 +27,7 @@ public final class LinearAlgebra {
     }
 
     private static Tensor matmulNd(Tensor a, Tensor b) {
+        if (OnDevice.any(a, b)) return OnDevice.matmul(a, b);
         int m = a.size(-2), k = a.size(-1), k2 = b.size(-2), n = b.size(-1);
         if (k != k2)
             throw new IllegalArgumentException("matmul shapes " + Arrays.toString(a.shape()) + " and " + Arrays.toString(b.shape()) + " do not align (" + k + " vs " + k2 + ")");
@@ -52,18 +54,22 @@ public final class LinearAlgebra {
         int in = w.size(1), outF = w.size(0);
         if (x.size(-1) != in)
             throw new IllegalArgumentException("linear: input last dim " + x.size(-1) + " but weight " + Arrays.toString(w.shape()) + " expects " + in);
+        if (OnDevice.any(x, w, bias)) return OnDevice.linear(x, w, bias);
         int[] xs = x.shape();
         int rows = x.numel() / Math.max(in, 1);
         Tensor x2 = x.reshape(rows, in);
         float[] xv = x2.detach().contiguous().floats();
-        float[] wv = w.detach().contiguous().floats();
+        HalfArray wHalf = HalfWeights.of(w); // a 16-bit weight is widened while packing: no float copy of it
+        float[] wv = wHalf != null ? null : w.detach().contiguous().floats();
         float[] y = new float[rows * outF];
         if (bias != null) {
             float[] bv = bias.detach().contiguous().floats();
             if (bv.length != outF) throw new IllegalArgumentException("linear bias has " + bv.length + " values, expected " + outF);
             for (int r = 0; r < rows; r++) System.arraycopy(bv, 0, y, r * outF, outF);
         }
-        if (rows > 0 && outF > 0)
+        if (rows > 0 && outF > 0 && wHalf != null)
+            Sgemm.sgemm(false, true, rows, outF, in, 1f, xv, 0, in, wHalf, 0, in, bias == null ? 0f : 1f, y, 0, outF);
+        else if (rows > 0 && outF > 0)
             Sgemm.sgemm(false, true, rows, outF, in, 1f, xv, 0, in, wv, 0, in, bias == null ? 0f : 1f, y, 0, outF);
         int[] outShape = xs.clone();
         outShape[outShape.length - 1] = outF;
@@ -73,7 +79,8 @@ public final class LinearAlgebra {
             Tensor gx = null, gw = null, gb = null;
             if (x.requiresGrad()) {
                 float[] gxv = new float[rows * in];
-                Sgemm.sgemm(false, false, rows, in, outF, 1f, g2.floats(), 0, outF, wv, 0, in, 0f, gxv, 0, in);
+                if (wHalf != null) Sgemm.sgemm(false, false, rows, in, outF, 1f, g2.floats(), 0, outF, wHalf, 0, in, 0f, gxv, 0, in);
+                else Sgemm.sgemm(false, false, rows, in, outF, 1f, g2.floats(), 0, outF, wv, 0, in, 0f, gxv, 0, in);
                 gx = Tensor.of(gxv, xs);
             }
             if (w.requiresGrad()) {

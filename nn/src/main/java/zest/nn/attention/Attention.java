@@ -96,6 +96,17 @@ public final class Attention extends Module {
         return toOut.get(0).forward(merged);
     }
 
+    /**
+     * Whether the hook in effect for this layer (its own, else {@code modelHook}) asks for the probabilities of a
+     * forward with this input size, context null for self-attention.
+     */
+    public boolean probabilitiesWanted(AttentionHook modelHook, int batch, int height, int width, Tensor context) {
+        AttentionHook h = hook != null ? hook : modelHook;
+        if (h == null) return false;
+        int keys = context == null ? height * width : context.size(1);
+        return h.wantsProbabilities(new AttentionContext(path(), context != null, heads, height, width, batch, keys));
+    }
+
     /** Image input [B, C, H, W] (the VAE mid-block): group norm, attention over the H·W positions, residual. */
     public Tensor forwardSpatial(Tensor x, AttentionHook modelHook) {
         if (x.dim() != 4 || x.size(1) != queryDim)

@@ -7,7 +7,9 @@ import zest.engine.Tensor;
  * Observes and steers attention layers during a forward pass: Paint-with-Words adds a bias to the logits,
  * ZestGuide reads the (differentiable) cross-attention probabilities and back-propagates a loss on them.
  * Probabilities are only materialised for calls where {@link #wantsProbabilities} says so, so every other layer
- * keeps the fast fused attention path.
+ * keeps the fast fused attention path. With gradient checkpointing (guided steps), layers whose probabilities no
+ * hook wants are run again in the backward and consult {@link #logitBias} again: it must give the same bias for
+ * the same context ({@link zest.engine.autograd.Checkpoint#recomputing()} tells a counting hook the second time).
  */
 public interface AttentionHook {
     /**

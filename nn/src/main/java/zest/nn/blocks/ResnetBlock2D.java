@@ -1,6 +1,7 @@
 package zest.nn.blocks;
 
 import zest.engine.Tensor;
+import zest.engine.autograd.Checkpoint;
 import zest.nn.Module;
 import zest.nn.layers.Activation;
 import zest.nn.layers.Conv2d;
@@ -19,6 +20,7 @@ public final class ResnetBlock2D extends Module {
     public final GroupNorm norm1, norm2;
     public final Conv2d conv1, conv2, convShortcut;
     public final Linear timeEmbProj;
+    private boolean checkpointing;
 
     public ResnetBlock2D(int inChannels, int outChannels, int tembChannels, int groups, float eps, Activation act,
                          float outputScaleFactor) {
@@ -35,17 +37,30 @@ public final class ResnetBlock2D extends Module {
                 ? register("conv_shortcut", new Conv2d(inChannels, outChannels, 1, 1, 0, true)) : null;
     }
 
+    /**
+     * With checkpointing on, a recorded forward keeps only the block's input and output: the residual branch is
+     * recomputed in the backward (same bits, see {@link Checkpoint}). Off by default; a time embedding that needs
+     * its own gradient (training) keeps the plain graph.
+     */
+    public void setGradientCheckpointing(boolean on) { this.checkpointing = on; }
+
     /** x [B, in, H, W], temb [B, tembChannels] (or null for blocks without time embedding). */
     public Tensor forward(Tensor x, Tensor temb) {
-        Tensor h = conv1.forward(act.apply(norm1.forward(x)));
-        if (timeEmbProj != null) {
-            if (temb == null) throw new IllegalArgumentException(describe() + " needs a time embedding");
-            Tensor t = timeEmbProj.forward(act.apply(temb));
-            h = h.add(t.reshape(t.size(0), t.size(1), 1, 1));
-        }
-        h = conv2.forward(act.apply(norm2.forward(h)));
+        if (timeEmbProj != null && temb == null) throw new IllegalArgumentException(describe() + " needs a time embedding");
+        Tensor h = checkpointing && (temb == null || !temb.requiresGrad())
+                ? Checkpoint.run(in -> residual(in, temb), x) : residual(x, temb);
         Tensor shortcut = convShortcut == null ? x : convShortcut.forward(x);
         Tensor out = shortcut.add(h);
         return outputScaleFactor == 1f ? out : out.div(outputScaleFactor);
+    }
+
+    /** norm1 → act → conv1 (+ time embedding) → norm2 → act → conv2: x's only consumer is norm1. */
+    private Tensor residual(Tensor x, Tensor temb) {
+        Tensor h = conv1.forward(act.apply(norm1.forward(x)));
+        if (timeEmbProj != null) {
+            Tensor t = timeEmbProj.forward(act.apply(temb));
+            h = h.add(t.reshape(t.size(0), t.size(1), 1, 1));
+        }
+        return conv2.forward(act.apply(norm2.forward(h)));
     }
 }

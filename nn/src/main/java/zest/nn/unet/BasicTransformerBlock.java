@@ -1,6 +1,8 @@
 package zest.nn.unet;
 
+import java.util.function.UnaryOperator;
 import zest.engine.Tensor;
+import zest.engine.autograd.Checkpoint;
 import zest.nn.Module;
 import zest.nn.attention.Attention;
 import zest.nn.attention.AttentionHook;
@@ -16,6 +18,7 @@ public final class BasicTransformerBlock extends Module {
     public final LayerNorm norm1, norm2, norm3;
     public final Attention attn1, attn2;
     public final FeedForward ff;
+    private boolean checkpointing;
 
     public BasicTransformerBlock(int dim, int heads, int headDim, int crossAttentionDim, boolean onlyCrossAttention, boolean upcast) {
         this.onlyCrossAttention = onlyCrossAttention;
@@ -29,8 +32,27 @@ public final class BasicTransformerBlock extends Module {
 
     /** x [B, H·W, dim], context [B, L, crossAttentionDim]. */
     public Tensor forward(Tensor x, Tensor context, int height, int width, AttentionHook hook) {
-        x = attn1.forward(norm1.forward(x), onlyCrossAttention ? context : null, height, width, hook).add(x);
+        Tensor ctx1 = onlyCrossAttention ? context : null;
+        UnaryOperator<Tensor> selfAttention = in -> attn1.forward(norm1.forward(in), ctx1, height, width, hook);
+        boolean recompute1 = checkpointing && (ctx1 == null || !ctx1.requiresGrad())
+                && !attn1.probabilitiesWanted(hook, x.size(0), height, width, ctx1);
+        x = (recompute1 ? Checkpoint.run(selfAttention, x) : selfAttention.apply(x)).add(x);
         x = attn2.forward(norm2.forward(x), context, height, width, hook).add(x);
-        return ff.forward(norm3.forward(x)).add(x);
+        Tensor ffOut = checkpointing ? Checkpoint.run(in -> ff.forward(norm3.forward(in)), x) : ff.forward(norm3.forward(x));
+        return ffOut.add(x);
+    }
+
+    /**
+     * With checkpointing on, a recorded forward does not keep the feed-forward's activations (the GEGLU's, the
+     * largest of the block) nor the self-attention's unless a hook reads its probabilities: they are recomputed in
+     * the backward, with the same bits (see {@link Checkpoint}). The cross-attention keeps its graph, as the
+     * ZestGuide loss reads its probabilities.
+     */
+    public void setGradientCheckpointing(boolean on) { this.checkpointing = on; }
+
+    /** Whether the hook asks for the probabilities of one of this block's attention layers at this input size. */
+    boolean readsProbabilities(AttentionHook hook, int batch, int height, int width, Tensor context) {
+        return attn1.probabilitiesWanted(hook, batch, height, width, onlyCrossAttention ? context : null)
+                || attn2.probabilitiesWanted(hook, batch, height, width, context);
     }
 }

@@ -1,6 +1,7 @@
 package zest.nn.unet;
 
 import zest.engine.Tensor;
+import zest.engine.autograd.Checkpoint;
 import zest.nn.Module;
 import zest.nn.ModuleList;
 import zest.nn.attention.AttentionHook;
@@ -18,6 +19,7 @@ public final class Transformer2DModel extends Module {
     public final GroupNorm norm;
     private final Module projIn, projOut;
     public final ModuleList<BasicTransformerBlock> transformerBlocks;
+    private boolean checkpointing;
 
     public Transformer2DModel(int heads, int headDim, int inChannels, int numLayers, int crossAttentionDim, int groups,
                               boolean useLinearProjection, boolean onlyCrossAttention, boolean upcast) {
@@ -34,8 +36,29 @@ public final class Transformer2DModel extends Module {
                 ? new Linear(innerDim, inChannels, true) : new Conv2d(innerDim, inChannels, 1, 1, 0, true));
     }
 
+    /**
+     * With checkpointing on, a recorded forward through a transformer whose attention probabilities no hook reads
+     * keeps only its input and output (everything between is recomputed in the backward, with the same bits: see
+     * {@link Checkpoint}); one whose probabilities are read keeps its cross-attentions' graph and recomputes only
+     * the blocks' self-attentions and feed-forwards.
+     */
+    public void setGradientCheckpointing(boolean on) { this.checkpointing = on; }
+
     /** x [B, C, H, W], context [B, L, D] → [B, C, H, W]. */
     public Tensor forward(Tensor x, Tensor context, AttentionHook hook) {
+        boolean wholeSegment = checkpointing && (context == null || !context.requiresGrad()) && !readsProbabilities(hook, x, context);
+        Tensor t = wholeSegment ? Checkpoint.run(in -> body(in, context, hook), x) : body(x, context, hook);
+        return t.add(x);
+    }
+
+    private boolean readsProbabilities(AttentionHook hook, Tensor x, Tensor context) {
+        for (BasicTransformerBlock block : transformerBlocks)
+            if (block.readsProbabilities(hook, x.size(0), x.size(2), x.size(3), context)) return true;
+        return false;
+    }
+
+    /** GroupNorm → proj_in → blocks → proj_out: x's only consumer is the GroupNorm. */
+    private Tensor body(Tensor x, Tensor context, AttentionHook hook) {
         int b = x.size(0), h = x.size(2), w = x.size(3);
         Tensor t = norm.forward(x);
         if (useLinearProjection) {
@@ -49,7 +72,7 @@ public final class Transformer2DModel extends Module {
         } else {
             t = ((Conv2d) projOut).forward(toImage(t, b, h, w));
         }
-        return t.add(x);
+        return t;
     }
 
     /** [B, C, H, W] → [B, H·W, C], token index y·W + x. */

@@ -122,6 +122,20 @@ public final class UNet2DConditionModel extends Module {
 
     public AttentionHook attentionHook() { return attentionHook; }
 
+    /**
+     * Gradient checkpointing for recorded forwards (a guided step's gradient to the latent): resnets, transformers
+     * whose attention probabilities no hook reads, and the self-attentions and feed-forwards of the others keep only
+     * their inputs and recompute the rest in the backward. Gradients stay bit-identical; one more forward of those parts buys
+     * gigabytes at SD 1.5 size. Off by default.
+     */
+    public void setGradientCheckpointing(boolean on) {
+        for (Module m : modules()) {
+            if (m instanceof ResnetBlock2D r) r.setGradientCheckpointing(on);
+            else if (m instanceof Transformer2DModel t) t.setGradientCheckpointing(on);
+            else if (m instanceof BasicTransformerBlock blk) blk.setGradientCheckpointing(on);
+        }
+    }
+
     /** Every attention layer by its dotted name, in forward order (attn1 before attn2 in each block). */
     public List<Attention> attentionLayers() {
         List<Attention> out = new ArrayList<>();
