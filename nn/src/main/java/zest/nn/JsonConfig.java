@@ -26,8 +26,14 @@ public final class JsonConfig {
         this.root = root;
     }
 
+    /** A config.json is a few kB; a file past this is damaged and is refused before it is read. */
+    static final long MAX_BYTES = 16L << 20;
+
     public static JsonConfig read(Path file) {
         try {
+            long size = Files.size(file);
+            if (size > MAX_BYTES)
+                throw new ConfigException(file + ": " + size + " bytes is far larger than a config file (at most " + (MAX_BYTES >> 20) + " MB)");
             return new JsonConfig(file.toString(), MAPPER.readTree(Files.readString(file)));
         } catch (NoSuchFileException e) {
             throw new ConfigException(file + ": file not found");
@@ -76,6 +82,23 @@ public final class JsonConfig {
         int v = intOr(field, def);
         if (v <= 0) throw error(field, "must be a positive integer");
         return v;
+    }
+
+    /**
+     * A positive size no larger than {@code max}. Sizes are bounded before a network is built from them, so a
+     * damaged config (layers 1e6, channels 1e9) is refused here instead of building millions of modules.
+     */
+    public int sizeOr(String field, int def, int max) {
+        int v = positiveIntOr(field, def);
+        if (v > max) throw error(field, "must be at most " + max + " (no Stable Diffusion model is this large)");
+        return v;
+    }
+
+    /** The same bound for every entry of an already-read list or per-block field. */
+    public int[] atMost(String field, int[] values, int max) {
+        for (int v : values)
+            if (v > max) throw error(field, "entries must be at most " + max + " (no Stable Diffusion model is this large)");
+        return values;
     }
 
     public double doubleOr(String field, double def) {

@@ -60,6 +60,14 @@ public final class HeatMaps {
         return written;
     }
 
+    /** Heat maps already in {@code dir} (or its per-image subfolders) that a new run would replace. */
+    public static List<Path> existingMaps(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return List.of();
+        try (var s = Files.walk(dir, 2)) {
+            return s.filter(p -> p.getFileName().toString().matches("seg\\d+_.*\\.png") && Files.isRegularFile(p)).sorted().toList();
+        }
+    }
+
     static String slug(String text) {
         String s = text.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "");
         return s.isEmpty() ? "segment" : s.substring(0, Math.min(s.length(), 40));

@@ -90,6 +90,7 @@ public final class RunRecord {
             List<Segment> segs = new ArrayList<>();
             JsonNode arr = l.path("segments");
             if (arr.size() > MAX_SEGMENTS) throw new LayoutException("stored layout has more than " + MAX_SEGMENTS + " segments");
+            Layout.checkMaskBudget("stored layout", arr.size(), w, h);
             for (JsonNode seg : arr) segs.add(new Segment(seg.path("text").asText(), decodeRle(seg.path("mask_rle").asText(), w * h), w, h));
             layout = new Layout(w, h, segs);
         }

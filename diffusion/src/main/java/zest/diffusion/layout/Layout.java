@@ -5,6 +5,19 @@ import java.util.List;
 
 /** The segments a user painted, all at one image resolution. */
 public record Layout(int width, int height, List<Segment> segments) {
+    /**
+     * Most mask values (segments × width × height) a layout may hold: each segment is a float per pixel, so this is
+     * checked before the masks are allocated. 2^26 values (256 MB) allow 256 segments at 512×512 or 4 at 4096×4096.
+     */
+    public static final long MAX_MASK_VALUES = 1L << 26;
+
+    /** Refuses, before allocating them, masks larger than {@link #MAX_MASK_VALUES}. */
+    public static void checkMaskBudget(String source, long segments, long width, long height) {
+        if (segments * width * height > MAX_MASK_VALUES)
+            throw new LayoutException(source + ": " + segments + " segments of " + width + "x" + height + " pixels are more than zest holds ("
+                    + MAX_MASK_VALUES + " mask pixels in all): use fewer segments or a smaller layout");
+    }
+
     public Layout {
         segments = List.copyOf(segments);
         for (Segment s : segments)

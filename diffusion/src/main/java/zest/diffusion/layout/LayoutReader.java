@@ -24,6 +24,8 @@ public final class LayoutReader {
     static final int COLOR_TOLERANCE = 24;
     private static final long MAX_PIXELS = 4096L * 4096L;
     private static final long MAX_LABELS_BYTES = 1 << 20;
+    /** Colors a labels file may list: every pixel is compared with each of them. */
+    static final int MAX_LABELS = 256;
 
     private LayoutReader() {}
 
@@ -32,14 +34,20 @@ public final class LayoutReader {
         BufferedImage img = readPng(png);
         int w = img.getWidth(), h = img.getHeight();
         List<Integer> colors = new ArrayList<>(labels.keySet());
-        float[][] masks = new float[colors.size()][w * h];
+        long guided = labels.values().stream().filter(t -> t != null && !t.isBlank()).count();
+        Layout.checkMaskBudget(png.toString(), guided, w, h);
+        // the nearest labelled color of every pixel; masks are made for the guided colors only
+        int[] nearestOf = new int[w * h];
         Map<Integer, Integer> unknown = new LinkedHashMap<>();
+        int lastRgb = -1, lastBest = -1;
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
                 int rgb = img.getRGB(x, y) & 0xFFFFFF;
-                int best = nearest(colors, rgb);
+                int best = rgb == lastRgb ? lastBest : nearest(colors, rgb);
+                lastRgb = rgb;
+                lastBest = best;
                 if (best < 0) unknown.merge(rgb, 1, Integer::sum);
-                else masks[best][y * w + x] = 1f;
+                nearestOf[y * w + x] = best;
             }
         }
         if (!unknown.isEmpty()) {
@@ -54,12 +62,13 @@ public final class LayoutReader {
         for (int i = 0; i < colors.size(); i++) {
             String text = labels.get(colors.get(i));
             if (text == null || text.isBlank()) continue;
+            float[] mask = new float[w * h];
             boolean any = false;
-            for (float v : masks[i]) if (v > 0) { any = true; break; }
+            for (int p = 0; p < mask.length; p++) if (nearestOf[p] == i) { mask[p] = 1f; any = true; }
             if (!any)
                 throw new LayoutException(png + ": the color " + String.format("#%06x", colors.get(i)) + " of '" + text
                         + "' is not painted anywhere (empty mask)");
-            segments.add(new Segment(text, masks[i], w, h));
+            segments.add(new Segment(text, mask, w, h));
         }
         if (segments.isEmpty()) throw new LayoutException(labelsJson + ": no color is mapped to a text");
         return new Layout(w, h, segments);
@@ -76,7 +85,11 @@ public final class LayoutReader {
             Path file = Path.of(spec.substring(0, eq));
             String text = spec.substring(eq + 1).strip();
             BufferedImage img = readPng(file);
-            if (w < 0) { w = img.getWidth(); h = img.getHeight(); }
+            if (w < 0) {
+                w = img.getWidth();
+                h = img.getHeight();
+                Layout.checkMaskBudget(file.toString(), specs.size(), w, h);
+            }
             else if (img.getWidth() != w || img.getHeight() != h)
                 throw new LayoutException(file + " is " + img.getWidth() + "x" + img.getHeight() + " but the first mask is " + w + "x" + h);
             float[] mask = new float[w * h];
@@ -122,6 +135,8 @@ public final class LayoutReader {
         if (root == null || !root.isObject())
             throw new LayoutException(file + ": labels must be a JSON object {\"#rrggbb\": \"text\", ...}");
         Map<Integer, String> out = new LinkedHashMap<>();
+        if (root.size() > MAX_LABELS)
+            throw new LayoutException(file + ": " + root.size() + " colors are labelled; at most " + MAX_LABELS + " are supported");
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             var e = it.next();
             int color = parseColor(file, e.getKey());

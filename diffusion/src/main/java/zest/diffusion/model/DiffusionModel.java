@@ -16,6 +16,19 @@ import zest.nn.vae.AutoencoderKL;
 public record DiffusionModel(String source, ClipTokenizer tokenizer, CLIPTextModel textEncoder, UNet2DConditionModel unet,
                              AutoencoderKL vae, SchedulerConfig schedulerConfig) {
 
+    /** A tokenizer from another model would give ids or lengths the text encoder cannot take: refused at load. */
+    public DiffusionModel {
+        if (tokenizer != null && textEncoder != null) {
+            var c = textEncoder.config;
+            if (tokenizer.vocabularySize() > c.vocabSize())
+                throw new zest.nn.ConfigException(source + ": the tokenizer's vocab.json has ids up to " + (tokenizer.vocabularySize() - 1)
+                        + " but the text encoder's vocab_size is " + c.vocabSize() + ": the tokenizer belongs to another model");
+            if (tokenizer.contextLength() > c.maxPositionEmbeddings())
+                throw new zest.nn.ConfigException(source + ": the tokenizer's model_max_length " + tokenizer.contextLength()
+                        + " exceeds the text encoder's max_position_embeddings " + c.maxPositionEmbeddings());
+        }
+    }
+
     /** Pixels per latent cell (8 for SD's VAE; 1 without a VAE). */
     public int downscale() {
         if (vae == null) return 1;

@@ -19,11 +19,14 @@ public record GenerationSettings(String prompt, String negativePrompt, int width
 
     public static final float DEFAULT_ZEST_ETA = 0.3f, DEFAULT_TAU = 0.5f, DEFAULT_PWW_WEIGHT = 0.4f, DEFAULT_CFG = 7.5f;
     public static final int DEFAULT_STEPS = 50;
+    /** Largest image side: the layout readers' limit too (4096×4096 pixels), far above what SD models are trained for. */
+    public static final int MAX_SIZE = 4096;
 
     public GenerationSettings {
         if (prompt == null) prompt = "";
         if (negativePrompt == null) negativePrompt = "";
-        if (width <= 0 || height <= 0) throw new IllegalArgumentException("width and height must be positive, got " + width + "x" + height);
+        if (width <= 0 || height <= 0 || width > MAX_SIZE || height > MAX_SIZE)
+            throw new IllegalArgumentException("width and height must be in 1.." + MAX_SIZE + ", got " + width + "x" + height);
         if (steps < 1 || steps > 1000) throw new IllegalArgumentException("steps must be in 1..1000, got " + steps);
         if (batch < 1 || batch > 64) throw new IllegalArgumentException("batch must be in 1..64, got " + batch);
         if (!(cfgScale >= 0) || cfgScale > 100) throw new IllegalArgumentException("cfg scale must be in [0, 100], got " + cfgScale);

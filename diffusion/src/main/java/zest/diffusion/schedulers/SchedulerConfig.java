@@ -109,6 +109,9 @@ public record SchedulerConfig(
     public static SchedulerConfig load(Path file) {
         String text;
         try {
+            long size = Files.size(file);
+            if (size > 16L << 20) // a scheduler config is under 1 kB: refuse a damaged huge file unread
+                throw new SchedulerConfigException(file + ": " + size + " bytes is far larger than a scheduler config (at most 16 MB)");
             text = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new SchedulerConfigException("scheduler config not found: " + file);

@@ -35,7 +35,7 @@ public record TrainSettings(String model, int steps, int batch, double lr, int w
         if (!(lr > 0)) throw new IllegalArgumentException("learning rate must be > 0, got " + lr);
         if (warmup < 0) throw new IllegalArgumentException("warm-up must be ≥ 0, got " + warmup);
         if (!(captionDropout >= 0 && captionDropout <= 1)) throw new IllegalArgumentException("caption dropout must be in [0, 1]");
-        if (threads < 1) throw new IllegalArgumentException("threads must be ≥ 1, got " + threads);
+        if (threads < 1 || threads > 1024) throw new IllegalArgumentException("threads must be in 1..1024, got " + threads);
         ToyModelConfig.named(model);
     }
 
@@ -64,7 +64,13 @@ public record TrainSettings(String model, int steps, int batch, double lr, int w
         return n;
     }
 
+    /** Settings as {@link #toJson} wrote them; a missing or mistyped field is an IllegalArgumentException naming it. */
     public static TrainSettings fromJson(JsonNode n) {
+        if (n == null || !n.isObject()) throw new IllegalArgumentException("the training settings are missing (expected a JSON object)");
+        for (String f : new String[] {"steps", "batch", "lr", "warmup", "lr_floor", "weight_decay", "clip_norm", "ema_decay",
+                "caption_dropout", "seed", "threads"})
+            if (!n.path(f).isNumber()) throw new IllegalArgumentException("the training settings' '" + f + "' must be a number, got " + n.get(f));
+        if (!n.path("model").isTextual()) throw new IllegalArgumentException("the training settings' 'model' must be a string, got " + n.get("model"));
         return new TrainSettings(n.get("model").asText(), n.get("steps").asInt(), n.get("batch").asInt(), n.get("lr").asDouble(),
                 n.get("warmup").asInt(), n.get("lr_floor").asDouble(), n.get("weight_decay").asDouble(),
                 n.get("clip_norm").asDouble(), n.get("ema_decay").asDouble(), n.get("caption_dropout").asDouble(),

@@ -74,6 +74,8 @@ public final class SafetensorsFile implements AutoCloseable {
             if (size < 8)
                 throw new SafetensorsException(path, null, "file is " + size + " bytes long, too short to hold the 8-byte header length");
             whole = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, Arena.ofAuto());
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new SafetensorsException(path, null, "file not found", e);
         } catch (IOException e) {
             throw new SafetensorsException(path, null, "cannot read the file: " + e, e);
         }

@@ -19,6 +19,9 @@ public record ClipTextConfig(
         int bosTokenId,
         int eosTokenId) {
 
+    /** Upper bounds checked before anything is built (OpenCLIP ViT-bigG: width 1280, 32 layers, vocab 49408). */
+    static final int MAX_WIDTH = 1 << 14, MAX_LAYERS = 256, MAX_VOCAB = 1 << 21, MAX_POSITIONS = 1 << 14;
+
     public static ClipTextConfig read(Path configJson) {
         return fromJson(JsonConfig.read(configJson));
     }
@@ -29,15 +32,15 @@ public record ClipTextConfig(
             throw new ConfigException(c.source() + ": 'model_type' is " + type + ", expected clip_text_model (a CLIPTextModel config)");
         String act = c.stringOr("hidden_act", "quick_gelu");
         if (Activation.byName(act) == null) throw c.error("hidden_act", "names an unknown activation");
-        int hidden = c.positiveIntOr("hidden_size", 512), heads = c.positiveIntOr("num_attention_heads", 8);
+        int hidden = c.sizeOr("hidden_size", 512, MAX_WIDTH), heads = c.sizeOr("num_attention_heads", 8, MAX_WIDTH);
         if (hidden % heads != 0) throw c.error("num_attention_heads", "must divide hidden_size " + hidden);
         return new ClipTextConfig(
-                c.positiveIntOr("vocab_size", 49408),
+                c.sizeOr("vocab_size", 49408, MAX_VOCAB),
                 hidden,
-                c.positiveIntOr("intermediate_size", 2048),
-                c.positiveIntOr("num_hidden_layers", 12),
+                c.sizeOr("intermediate_size", 2048, MAX_WIDTH * 4),
+                c.sizeOr("num_hidden_layers", 12, MAX_LAYERS),
                 heads,
-                c.positiveIntOr("max_position_embeddings", 77),
+                c.sizeOr("max_position_embeddings", 77, MAX_POSITIONS),
                 act,
                 (float) c.doubleOr("layer_norm_eps", 1e-5),
                 c.intOr("pad_token_id", 1),

@@ -8,6 +8,7 @@ import java.util.Map;
 import zest.engine.Tensor;
 import zest.nn.ConfigException;
 import zest.nn.JsonConfig;
+import zest.nn.WeightsException;
 import zest.nn.clip.CLIPTextModel;
 import zest.nn.clip.ClipTextConfig;
 import zest.nn.unet.UNet2DConditionModel;
@@ -53,14 +54,24 @@ public record StableDiffusionModels(Path folder, UNet2DConditionModel unet, Auto
 
     public static UNet2DConditionModel loadUNet(Path dir, String variant) {
         UNet2DConditionModel m = new UNet2DConditionModel(UNetConfig.read(dir.resolve("config.json")));
-        m.loadStateDict(WeightFiles.load(dir, "diffusion_pytorch_model", variant), true);
+        loadChecked(m, dir, WeightFiles.load(dir, "diffusion_pytorch_model", variant));
         return m;
     }
 
     public static AutoencoderKL loadVae(Path dir, String variant) {
         AutoencoderKL m = new AutoencoderKL(VaeConfig.read(dir.resolve("config.json")));
-        m.loadStateDict(WeightFiles.load(dir, "diffusion_pytorch_model", variant), true);
+        loadChecked(m, dir, WeightFiles.load(dir, "diffusion_pytorch_model", variant));
         return m;
+    }
+
+    /** Strict load; a mismatch names the component's config.json, since either it or the weights are wrong. */
+    private static void loadChecked(zest.nn.Module m, Path dir, Map<String, Tensor> weights) {
+        try {
+            m.loadStateDict(weights, true);
+        } catch (WeightsException e) {
+            String first = e.getMessage().lines().findFirst().orElse("");
+            throw new WeightsException(dir + ": the weights do not fit " + dir.resolve("config.json") + " (" + first + ")", e.problems());
+        }
     }
 
     public static CLIPTextModel loadTextEncoder(Path dir, String variant) {
@@ -68,7 +79,7 @@ public record StableDiffusionModels(Path folder, UNet2DConditionModel unet, Auto
         Map<String, Tensor> w = new LinkedHashMap<>(WeightFiles.load(dir, "model", variant));
         // older transformers versions saved the position_ids buffer with the weights; it is just 0..76
         w.remove("text_model.embeddings.position_ids");
-        m.loadStateDict(w, true);
+        loadChecked(m, dir, w);
         return m;
     }
 

@@ -45,6 +45,8 @@ public record UNetConfig(
 
     public static final List<String> DOWN_TYPES = List.of("CrossAttnDownBlock2D", "DownBlock2D");
     public static final List<String> UP_TYPES = List.of("CrossAttnUpBlock2D", "UpBlock2D");
+    /** Upper bounds checked before anything is built (SD 1.x/2.x and SDXL are far below them). */
+    static final int MAX_BLOCKS = 8, MAX_CHANNELS = 1 << 14, MAX_LAYERS = 64, MAX_KERNEL = 15, MAX_SAMPLE_SIZE = 1 << 13;
 
     public static UNetConfig read(Path configJson) {
         return fromJson(JsonConfig.read(configJson));
@@ -78,10 +80,11 @@ public record UNetConfig(
         List<String> up = c.stringListOr("up_block_types",
                 List.of("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"));
         int n = down.size();
+        if (n == 0 || n > MAX_BLOCKS) throw c.error("down_block_types", "must have 1 to " + MAX_BLOCKS + " entries");
         for (String t : down) if (!DOWN_TYPES.contains(t)) throw c.error("down_block_types", "may only hold " + DOWN_TYPES);
         for (String t : up) if (!UP_TYPES.contains(t)) throw c.error("up_block_types", "may only hold " + UP_TYPES);
         if (up.size() != n) throw c.error("up_block_types", "must have as many entries as down_block_types (" + n + ")");
-        int[] boc = c.intListOr("block_out_channels", new int[] {320, 640, 1280, 1280});
+        int[] boc = c.atMost("block_out_channels", c.intListOr("block_out_channels", new int[] {320, 640, 1280, 1280}), MAX_CHANNELS);
         if (boc.length != n) throw c.error("block_out_channels", "must have one entry per down block (" + n + ")");
         // absent means the default; an explicit null means "no mid block", as in diffusers
         String mid = c.root().has("mid_block_type") ? c.stringOr("mid_block_type", null) : "UNetMidBlock2DCrossAttn";
@@ -96,31 +99,35 @@ public record UNetConfig(
         for (int i = 0; i < n; i++)
             if (boc[i] % heads[i] != 0)
                 throw c.error("attention_head_dim", "(the number of heads) must divide block_out_channels " + java.util.Arrays.toString(boc));
-        int[] reverseTl = c.has("reverse_transformer_layers_per_block") ? c.intListOr("reverse_transformer_layers_per_block", null) : null;
+        int[] reverseTl = c.has("reverse_transformer_layers_per_block")
+                ? c.atMost("reverse_transformer_layers_per_block", c.intListOr("reverse_transformer_layers_per_block", null), MAX_LAYERS) : null;
         if (reverseTl != null && reverseTl.length != n) throw c.error("reverse_transformer_layers_per_block", "must have one entry per up block");
-        int convIn = c.positiveIntOr("conv_in_kernel", 3), convOut = c.positiveIntOr("conv_out_kernel", 3);
+        int convIn = c.sizeOr("conv_in_kernel", 3, MAX_KERNEL), convOut = c.sizeOr("conv_out_kernel", 3, MAX_KERNEL);
         if (convIn % 2 == 0) throw c.error("conv_in_kernel", "must be odd");
         if (convOut % 2 == 0) throw c.error("conv_out_kernel", "must be odd");
-        Integer ted = c.intOrNull("time_embedding_dim");
+        Integer ted = c.has("time_embedding_dim") ? c.sizeOr("time_embedding_dim", 0, MAX_CHANNELS * 4) : null;
+        Integer sampleSize = c.has("sample_size") ? c.sizeOr("sample_size", 0, MAX_SAMPLE_SIZE) : null;
+        int downsamplePadding = c.intOr("downsample_padding", 1);
+        if (downsamplePadding < 0 || downsamplePadding > MAX_KERNEL) throw c.error("downsample_padding", "must be in 0.." + MAX_KERNEL);
 
         return new UNetConfig(
-                c.intOrNull("sample_size"),
-                c.positiveIntOr("in_channels", 4),
-                c.positiveIntOr("out_channels", 4),
+                sampleSize,
+                c.sizeOr("in_channels", 4, MAX_CHANNELS),
+                c.sizeOr("out_channels", 4, MAX_CHANNELS),
                 c.boolOr("center_input_sample", false),
                 c.boolOr("flip_sin_to_cos", true),
                 (float) c.doubleOr("freq_shift", 0),
                 down, mid, up,
                 c.boolOrListOr("only_cross_attention", false, n),
                 boc,
-                c.intOrListOr("layers_per_block", 2, n),
-                c.intOr("downsample_padding", 1),
+                c.atMost("layers_per_block", c.intOrListOr("layers_per_block", 2, n), MAX_LAYERS),
+                downsamplePadding,
                 (float) c.doubleOr("mid_block_scale_factor", 1),
                 act,
                 groups,
                 (float) c.doubleOr("norm_eps", 1e-5),
-                c.intOrListOr("cross_attention_dim", 1280, n),
-                c.intOrListOr("transformer_layers_per_block", 1, n),
+                c.atMost("cross_attention_dim", c.intOrListOr("cross_attention_dim", 1280, n), MAX_CHANNELS),
+                c.atMost("transformer_layers_per_block", c.intOrListOr("transformer_layers_per_block", 1, n), MAX_LAYERS),
                 reverseTl,
                 heads,
                 c.boolOr("use_linear_projection", false),

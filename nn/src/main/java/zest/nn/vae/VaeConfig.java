@@ -24,6 +24,9 @@ public record VaeConfig(
         boolean usePostQuantConv,
         boolean midBlockAddAttention) {
 
+    /** Upper bounds checked before anything is built (SD's VAE: 4 blocks, 512 channels, 2 layers). */
+    static final int MAX_BLOCKS = 8, MAX_CHANNELS = 1 << 14, MAX_LAYERS = 64;
+
     public static VaeConfig read(Path configJson) {
         return fromJson(JsonConfig.read(configJson));
     }
@@ -36,7 +39,8 @@ public record VaeConfig(
         List<String> up = c.stringListOr("up_block_types", List.of("UpDecoderBlock2D"));
         for (String t : down) if (!t.equals("DownEncoderBlock2D")) throw c.error("down_block_types", "may only hold DownEncoderBlock2D");
         for (String t : up) if (!t.equals("UpDecoderBlock2D")) throw c.error("up_block_types", "may only hold UpDecoderBlock2D");
-        int[] boc = c.intListOr("block_out_channels", new int[] {64});
+        int[] boc = c.atMost("block_out_channels", c.intListOr("block_out_channels", new int[] {64}), MAX_CHANNELS);
+        if (boc.length > MAX_BLOCKS) throw c.error("block_out_channels", "must have at most " + MAX_BLOCKS + " entries");
         if (down.size() != boc.length) throw c.error("down_block_types", "must have one entry per block_out_channels entry (" + boc.length + ")");
         if (up.size() != boc.length) throw c.error("up_block_types", "must have one entry per block_out_channels entry (" + boc.length + ")");
         String act = c.stringOr("act_fn", "silu");
@@ -47,14 +51,14 @@ public record VaeConfig(
         c.requireDefault("latents_mean", null, "per-channel latent statistics (SDXL-style) are not implemented");
         c.requireDefault("latents_std", null, "per-channel latent statistics (SDXL-style) are not implemented");
         return new VaeConfig(
-                c.positiveIntOr("in_channels", 3),
-                c.positiveIntOr("out_channels", 3),
+                c.sizeOr("in_channels", 3, MAX_CHANNELS),
+                c.sizeOr("out_channels", 3, MAX_CHANNELS),
                 down, up, boc,
-                c.positiveIntOr("layers_per_block", 1),
+                c.sizeOr("layers_per_block", 1, MAX_LAYERS),
                 act,
-                c.positiveIntOr("latent_channels", 4),
+                c.sizeOr("latent_channels", 4, MAX_CHANNELS),
                 groups,
-                c.intOrNull("sample_size"),
+                c.has("sample_size") ? c.sizeOr("sample_size", 0, 1 << 16) : null,
                 (float) c.doubleOr("scaling_factor", 0.18215),
                 shift == null ? null : shift.floatValue(),
                 c.boolOr("use_quant_conv", true),
