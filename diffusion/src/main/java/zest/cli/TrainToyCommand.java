@@ -23,7 +23,7 @@ import zest.diffusion.toy.Trainer;
                 "Writes a diffusers folder (no VAE) to --out, with checkpoint.safetensors for --resume."})
 public final class TrainToyCommand implements Callable<Integer> {
     @Option(names = "--out", description = "output folder (default ${DEFAULT-VALUE}; with --verify, " + BuiltinModel.NAME + " checks the built-in model)", defaultValue = "out/toy-model") Path out;
-    @Option(names = "--steps", description = "optimizer steps (default 6000)") Integer steps;
+    @Option(names = "--steps", description = "optimizer steps (default 6000); with --resume, changes the run's length from the checkpoint on (recorded)") Integer steps;
     @Option(names = "--batch", description = "scenes per step (default 16)") Integer batch;
     @Option(names = "--lr", description = "peak learning rate (default 5e-4)") Double lr;
     @Option(names = "--warmup", description = "warm-up steps (default 200)") Integer warmup;

@@ -31,7 +31,7 @@ import zest.diffusion.schedulers.Schedulers;
  *  "layout_png": "data:image/png;base64,...", "segments": [{"color": "#e6194b", "text": "a red apple"}]}</pre>
  */
 public record GenerateRequest(GenerationSettings settings, Layout layout, ObjectNode source) {
-    public static final int MAX_SIZE = 1024, MIN_SIZE = 64, MAX_STEPS = 150, MAX_SEGMENTS = 16, MAX_TEXT = 500;
+    public static final int MAX_SIZE = 1024, MIN_SIZE = 32, MAX_STEPS = 150, MAX_SEGMENTS = 16, MAX_TEXT = 500;
     /** The canvas background: painted pixels of this color are not part of any segment. */
     public static final String BACKGROUND = "#ffffff";
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -75,9 +75,9 @@ public record GenerateRequest(GenerationSettings settings, Layout layout, Object
         }
         GenerationSettings s;
         try {
-            s = new GenerationSettings(prompt, negative, width, height, steps, number(root, "cfg", GenerationSettings.DEFAULT_CFG),
+            s = new GenerationSettings(prompt, negative, width, height, steps, number(root, "cfg", defaults.cfg()),
                     sampler, number(root, "sampler_eta", 0f), seed, 1, guidance,
-                    number(root, "eta", GenerationSettings.DEFAULT_ZEST_ETA), number(root, "tau", GenerationSettings.DEFAULT_TAU),
+                    number(root, "eta", defaults.eta()), number(root, "tau", GenerationSettings.DEFAULT_TAU),
                     text(root, "layers", null), text(root, "lambda", "sqrt"), number(root, "pww_weight", GenerationSettings.DEFAULT_PWW_WEIGHT));
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
@@ -89,7 +89,8 @@ public record GenerateRequest(GenerationSettings settings, Layout layout, Object
     }
 
     /** What a page starts from for a model. */
-    public record Defaults(int width, int height, int steps) {}
+    /** Starting values for the fields a request leaves out, chosen per model. */
+    public record Defaults(int width, int height, int steps, float cfg, float eta) {}
 
     private static Layout layout(JsonNode root, int width, int height) {
         JsonNode segs = root.get("segments");

@@ -19,6 +19,7 @@ import zest.diffusion.model.DiffusionModel;
 import zest.diffusion.pipeline.GenerationSettings;
 import zest.diffusion.pipeline.GuidanceMode;
 import zest.diffusion.schedulers.Schedulers;
+import zest.diffusion.toy.ToyDefaults;
 import zest.diffusion.zestguide.LayerSelection;
 
 /**
@@ -91,12 +92,16 @@ public final class PlaygroundServer implements AutoCloseable {
         return URI.create("http://" + h + ":" + port() + "/");
     }
 
-    /** Sensible starting values for a model: its native size, and fewer steps for small (test) models. */
+    /**
+     * Sensible starting values for a model: its native size; fewer steps for small (test) models; the toy model's
+     * own steps, CFG and η for a pixel-space model (no VAE), SD's otherwise.
+     */
     static GenerateRequest.Defaults defaultsFor(DiffusionModel model) {
         Integer sample = model.unet().config.sampleSize();
         int side = sample != null && sample > 0 ? sample * model.downscale() : 512;
         side = Math.clamp(side, GenerateRequest.MIN_SIZE, GenerateRequest.MAX_SIZE) / 8 * 8;
-        return new GenerateRequest.Defaults(side, side, side <= 256 ? 10 : 30);
+        if (model.vae() == null) return new GenerateRequest.Defaults(side, side, ToyDefaults.STEPS, ToyDefaults.CFG, ToyDefaults.ETA);
+        return new GenerateRequest.Defaults(side, side, side <= 256 ? 10 : 30, GenerationSettings.DEFAULT_CFG, GenerationSettings.DEFAULT_ZEST_ETA);
     }
 
     private void handle(HttpExchange ex) throws IOException {
@@ -161,11 +166,11 @@ public final class PlaygroundServer implements AutoCloseable {
         d.put("width", defaults.width());
         d.put("height", defaults.height());
         d.put("steps", defaults.steps());
-        d.put("cfg", base.cfgScale());
+        d.put("cfg", defaults.cfg());
         d.put("sampler", "ddim");
         d.put("sampler_eta", 0);
         d.put("guidance", GuidanceMode.ZEST.cliName());
-        d.put("eta", base.zestEta());
+        d.put("eta", defaults.eta());
         d.put("tau", base.tau());
         d.put("layers", LayerSelection.DEFAULT);
         d.put("lambda", base.lambdaSchedule());

@@ -79,6 +79,9 @@ public final class ToyModelExport {
         n.set("settings", t.settings().toJson());
         n.put("architecture", t.settings().architecture().describe());
         n.put("steps_done", t.step());
+        ArrayNode changes = n.putArray("reschedules");
+        for (Trainer.Reschedule r : t.reschedules())
+            changes.addObject().put("at_step", r.atStep()).put("from_steps", r.fromSteps()).put("to_steps", r.toSteps());
         // the float summation order of the kernels depends on the vector width: --verify is bit-exact on the same width
         n.put("vector_bits", jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize());
         List<Float> losses = t.losses();

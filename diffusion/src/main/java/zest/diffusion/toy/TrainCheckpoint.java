@@ -22,7 +22,8 @@ import zest.engine.io.SafetensorsFile;
  */
 public final class TrainCheckpoint {
     public static final String FILE_NAME = "checkpoint.safetensors";
-    private static final String KEY_SETTINGS = "zest_toy_settings", KEY_STEP = "zest_toy_step", KEY_LOSSES = "zest_toy_losses";
+    private static final String KEY_SETTINGS = "zest_toy_settings", KEY_STEP = "zest_toy_step", KEY_LOSSES = "zest_toy_losses",
+            KEY_RESCHEDULES = "zest_toy_reschedules";
 
     private TrainCheckpoint() {}
 
@@ -40,6 +41,8 @@ public final class TrainCheckpoint {
         meta.put(KEY_SETTINGS, t.settings().toJson().toString());
         meta.put(KEY_STEP, Long.toString(t.step()));
         meta.put(KEY_LOSSES, LossLog.encode(t.losses()));
+        if (!t.reschedules().isEmpty())
+            meta.put(KEY_RESCHEDULES, String.join(",", t.reschedules().stream().map(Trainer.Reschedule::encode).toList()));
         Safetensors.write(file, tensors, meta, DType.F32);
     }
 
@@ -63,6 +66,9 @@ public final class TrainCheckpoint {
                 e.add(read(f, "ema/" + name));
             }
             t.restore(Long.parseLong(f.metadata().get(KEY_STEP)), w, m, v, e, LossLog.decode(f.metadata().get(KEY_LOSSES)));
+            String history = f.metadata().get(KEY_RESCHEDULES);
+            if (history != null && !history.isBlank())
+                t.restoreReschedules(java.util.Arrays.stream(history.split(",")).map(Trainer.Reschedule::decode).toList());
             return t;
         }
     }

@@ -29,7 +29,8 @@ import zest.nn.unet.UNet2DConditionModel;
 public final class Trainer {
     private static final long TAG_INIT_UNET = 1, TAG_INIT_TEXT = 2, TAG_CHOICES = 3, TAG_NOISE = 4;
 
-    private final TrainSettings settings;
+    private TrainSettings settings;
+    private final List<Reschedule> reschedules = new ArrayList<>();
     private final ToyModelConfig arch;
     private final ToyWorld world;
     private final UNet2DConditionModel unet;
@@ -80,6 +81,39 @@ public final class Trainer {
     }
 
     public TrainSettings settings() { return settings; }
+
+    /**
+     * A change of a run's length made when resuming it: from step {@code atStep} on, the learning-rate schedule
+     * runs to {@code toSteps} instead of {@code fromSteps}. Recorded so the run stays reproducible.
+     */
+    public record Reschedule(long atStep, int fromSteps, int toSteps) {
+        public String encode() { return atStep + ":" + fromSteps + ":" + toSteps; }
+
+        public static Reschedule decode(String s) {
+            String[] p = s.split(":");
+            if (p.length != 3) throw new IllegalArgumentException("bad reschedule record '" + s + "'");
+            return new Reschedule(Long.parseLong(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]));
+        }
+    }
+
+    /** The run's length changes so far, oldest first. */
+    public List<Reschedule> reschedules() { return List.copyOf(reschedules); }
+
+    /**
+     * Changes the run's total length from the current step on (the cosine decay is re-planned to end at the new
+     * last step; warm-up and every other setting stay). The new length must lie beyond the steps already done.
+     */
+    public void reschedule(int totalSteps) {
+        if (totalSteps <= step) throw new IllegalArgumentException("the run has done " + step + " steps; a new length must be larger, got " + totalSteps);
+        if (totalSteps == settings.steps()) return;
+        reschedules.add(new Reschedule(step, settings.steps(), totalSteps));
+        settings = settings.withSteps(totalSteps);
+    }
+
+    void restoreReschedules(List<Reschedule> history) {
+        reschedules.clear();
+        reschedules.addAll(history);
+    }
 
     public UNet2DConditionModel unet() { return unet; }
 

@@ -60,6 +60,28 @@ class TrainerTest {
     }
 
     @Test
+    void reschedulingOnResumeChangesTheDecayAndIsRecorded(@TempDir Path dir) {
+        Trainer t = new Trainer(tiny(10, 1e-3));
+        t.trainStep();
+        t.trainStep();
+        Path ckpt = dir.resolve(TrainCheckpoint.FILE_NAME);
+        TrainCheckpoint.save(t, ckpt);
+        Trainer resumed = TrainCheckpoint.load(ckpt);
+        double before = resumed.settings().schedule().at(5);
+        resumed.reschedule(6);
+        assertEquals(6, resumed.settings().steps());
+        assertTrue(resumed.settings().schedule().at(5) < before, "a shorter run decays sooner");
+        assertEquals(List.of(new Trainer.Reschedule(2, 10, 6)), resumed.reschedules());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> resumed.reschedule(2));
+        resumed.trainStep();
+        TrainCheckpoint.save(resumed, ckpt);
+        Trainer again = TrainCheckpoint.load(ckpt);
+        assertEquals(resumed.reschedules(), again.reschedules());
+        assertEquals(6, again.settings().steps());
+        assertEquals("2:10:6", again.reschedules().getFirst().encode());
+    }
+
+    @Test
     void lossLogRoundTripsExactly() {
         List<Float> l = List.of(1.0f, 0.123456789f, Float.MIN_VALUE, 3e-8f);
         assertEquals(l, LossLog.decode(LossLog.encode(l)));
