@@ -1,8 +1,6 @@
 package zest.tests;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -437,18 +435,8 @@ class CliFuzzTest {
     static synchronized Run run(String kind, List<String> argv, List<String> defects, List<String> tolerated) {
         Run[] result = new Run[1];
         Robustness.run(kind + ".harness", String.join(" ", argv), Duration.ofSeconds(60), 2L << 30, () -> {
-            PrintStream oldOut = System.out, oldErr = System.err;
-            ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-            int code;
-            try {
-                System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-                System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-                code = Main.execute(argv.toArray(String[]::new));
-            } finally {
-                System.setOut(oldOut);
-                System.setErr(oldErr);
-            }
-            result[0] = new Run(argv, code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+            CliRun c = CliRun.quiet(argv.toArray(String[]::new));
+            result[0] = new Run(argv, c.exitCode(), c.out(), c.err());
         });
         Run r = result[0];
         String outcome = switch (r.code()) {

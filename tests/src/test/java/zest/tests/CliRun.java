@@ -9,6 +9,13 @@ import zest.cli.Main;
 record CliRun(int exitCode, String out, String err) {
 
     static CliRun of(String... args) {
+        CliRun run = quiet(args);
+        System.out.println("[zest " + String.join(" ", args) + "] exit " + run.exitCode() + "\n" + run.out() + run.err());
+        return run;
+    }
+
+    /** The same without echoing the run to the test log (for suites that make hundreds of runs). */
+    static CliRun quiet(String... args) {
         PrintStream oldOut = System.out, oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         int code;
@@ -20,9 +27,7 @@ record CliRun(int exitCode, String out, String err) {
             System.setOut(oldOut);
             System.setErr(oldErr);
         }
-        CliRun run = new CliRun(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        System.out.println("[zest " + String.join(" ", args) + "] exit " + code + "\n" + run.out() + run.err());
-        return run;
+        return new CliRun(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     @Override public String toString() { return "exit " + exitCode + "\nstdout:\n" + out + "stderr:\n" + err; }

@@ -88,11 +88,7 @@ public final class ModelBench {
         Map<String, Object> info = new LinkedHashMap<>();
         long t0 = System.nanoTime();
         UNet2DConditionModel unet = new UNet2DConditionModel(sd15Config());
-        long params = unet.parameterCount(), weightBytes = params * 4;
-        if (weights == DType.F16) weightBytes = RandomHalfWeights.fill(unet, 0);
-        else unet.initialize(new SplittableRandom(0));
-        log.printf("# zest SD 1.5 UNet: %,d parameters (%s, %s), built in %.1f s%n", params, weights,
-                MemoryProbe.gb(weightBytes), (System.nanoTime() - t0) / 1e9);
+        long params = unet.parameterCount(), weightBytes = randomWeights(unet, "UNet", t0);
         info.put("weights_dtype", weights.name());
         info.put("weights_bytes", weightBytes);
         info.put("max_heap_bytes", MemoryProbe.maxHeapBytes());
@@ -166,15 +162,24 @@ public final class ModelBench {
                 params, info, null);
     }
 
+    /**
+     * Gives a model random weights in the case's dtype (F16: a memory-mapped file, as an fp16 checkpoint loads) and
+     * returns the bytes they take.
+     */
+    private long randomWeights(zest.nn.Module model, String what, long t0) {
+        long params = model.parameterCount(), weightBytes = params * 4;
+        if (weights == DType.F16) weightBytes = RandomHalfWeights.fill(model, 0);
+        else model.initialize(new SplittableRandom(0));
+        log.printf("# zest SD 1.5 %s: %,d parameters (%s, %s), built in %.1f s%n", what, params, weights,
+                MemoryProbe.gb(weightBytes), (System.nanoTime() - t0) / 1e9);
+        return weightBytes;
+    }
+
     /** The VAE case: decodes one random latent of the case's size (no graph), warm-up then best of N. */
     private CaseResult vaeDecode(ModelCase c, MemoryProbe probe) {
         long t0 = System.nanoTime();
         AutoencoderKL vae = new AutoencoderKL(sd15VaeConfig());
-        long params = vae.parameterCount(), weightBytes = params * 4;
-        if (weights == DType.F16) weightBytes = RandomHalfWeights.fill(vae, 0);
-        else vae.initialize(new SplittableRandom(0));
-        log.printf("# zest SD 1.5 VAE: %,d parameters (%s, %s), built in %.1f s%n", params, weights,
-                MemoryProbe.gb(weightBytes), (System.nanoTime() - t0) / 1e9);
+        long params = vae.parameterCount(), weightBytes = randomWeights(vae, "VAE", t0);
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("weights_dtype", weights.name());
         info.put("weights_bytes", weightBytes);
