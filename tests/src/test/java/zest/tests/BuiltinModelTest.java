@@ -72,4 +72,20 @@ class BuiltinModelTest {
         assertEquals(0, r.exitCode(), r.toString());
         assertTrue(r.out().startsWith("verified: 2 steps"), r.out());
     }
+
+    @Test
+    void thePlaygroundOffersItAtItsOwnSizeAndSettings() throws Exception {
+        DiffusionModel m = ModelLoader.load(BuiltinModel.folder(), null);
+        try (var server = zest.diffusion.serve.PlaygroundServer.start(m, BuiltinModel.NAME,
+                zest.diffusion.serve.PlaygroundServer.Options.defaults().withPort(0))) {
+            var client = java.net.http.HttpClient.newHttpClient();
+            var response = client.send(java.net.http.HttpRequest.newBuilder(server.uri().resolve("/api/info")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            var info = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body());
+            assertEquals(BuiltinModel.NAME, info.get("model").asText());
+            assertEquals(32, info.get("defaults").get("width").asInt());
+            assertEquals(zest.diffusion.toy.ToyDefaults.STEPS, info.get("defaults").get("steps").asInt());
+            assertEquals(zest.diffusion.toy.ToyDefaults.CFG, info.get("defaults").get("cfg").floatValue());
+        }
+    }
 }
