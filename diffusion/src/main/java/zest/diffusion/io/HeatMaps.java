@@ -44,17 +44,15 @@ public final class HeatMaps {
         if (perStep.isEmpty()) return written;
         int k = perStep.get(0).size(1), h = perStep.get(0).size(2), w = perStep.get(0).size(3);
         for (int seg = 0; seg < k; seg++) {
-            float[] mean = new float[h * w];
             String base = String.format("seg%d_%s", seg, slug(seg < texts.size() ? texts.get(seg) : "segment"));
             for (int step = 0; step < perStep.size(); step++) {
-                float[] m = perStep.get(step).select(0, image).select(0, seg).contiguous().toFloatArray();
-                for (int i = 0; i < m.length; i++) mean[i] += m[i] / perStep.size();
+                float[] m = map(perStep.get(step), image, seg);
                 Path f = dir.resolve(String.format("%s_step%02d.png", base, step));
                 PngFiles.writeAtomically(f, PngFiles.encodeRgb(render(m, h, w, outW, outH), outW, outH, Map.of()), overwrite);
                 written.add(f);
             }
             Path f = dir.resolve(base + "_mean.png");
-            PngFiles.writeAtomically(f, PngFiles.encodeRgb(render(mean, h, w, outW, outH), outW, outH, Map.of()), overwrite);
+            PngFiles.writeAtomically(f, PngFiles.encodeRgb(render(meanOverSteps(perStep, image, seg), h, w, outW, outH), outW, outH, Map.of()), overwrite);
             written.add(f);
         }
         return written;
@@ -66,6 +64,21 @@ public final class HeatMaps {
         try (var s = Files.walk(dir, 2)) {
             return s.filter(p -> p.getFileName().toString().matches("seg\\d+_.*\\.png") && Files.isRegularFile(p)).sorted().toList();
         }
+    }
+
+    /** Segment {@code seg}'s map of image {@code image}, averaged over the recorded steps ([B, K, h, w] each). */
+    public static float[] meanOverSteps(List<Tensor> perStep, int image, int seg) {
+        float[] mean = null;
+        for (Tensor t : perStep) {
+            float[] m = map(t, image, seg);
+            if (mean == null) mean = new float[m.length];
+            for (int i = 0; i < m.length; i++) mean[i] += m[i] / perStep.size();
+        }
+        return mean == null ? new float[0] : mean;
+    }
+
+    private static float[] map(Tensor step, int image, int seg) {
+        return step.select(0, image).select(0, seg).contiguous().toFloatArray();
     }
 
     static String slug(String text) {

@@ -33,9 +33,7 @@ public final class ToyDemo {
 
     public ToyDemo(DiffusionModel model) {
         this.model = model;
-        Integer s = model.unet().config.sampleSize();
-        this.size = s == null ? 32 : s;
-        if (model.vae() != null) throw new IllegalArgumentException("the demo needs a pixel-space toy model (no VAE)");
+        this.size = ToyEvaluation.imageSize(model, "the demo");
     }
 
     /** The demo's layout, scaled to the model's image size. */
@@ -100,13 +98,7 @@ public final class ToyDemo {
 
     private byte[] meanMap(List<Tensor> perStep, int seg, int big) {
         if (perStep.isEmpty()) return new byte[big * big * 3];
-        int h = perStep.get(0).size(2), w = perStep.get(0).size(3);
-        float[] mean = new float[h * w];
-        for (Tensor t : perStep) {
-            float[] m = t.select(0, 0).select(0, seg).contiguous().toFloatArray();
-            for (int i = 0; i < m.length; i++) mean[i] += m[i] / perStep.size();
-        }
-        return HeatMaps.render(mean, h, w, big, big);
+        return HeatMaps.render(HeatMaps.meanOverSteps(perStep, 0, seg), perStep.get(0).size(2), perStep.get(0).size(3), big, big);
     }
 
     /** [3, s, s] in [-1, 1] → [s, s, 3] in [0, 1]. */

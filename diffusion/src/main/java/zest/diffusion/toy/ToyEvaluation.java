@@ -32,9 +32,18 @@ public final class ToyEvaluation {
 
     public ToyEvaluation(DiffusionModel model) {
         this.model = model;
+        this.size = imageSize(model, "toy evaluation");
+    }
+
+    /**
+     * The image size of a pixel-space toy model (its UNet's sample size, 32 when unset).
+     *
+     * @throws IllegalArgumentException for a latent model (one with a VAE), naming {@code what} needed the toy model
+     */
+    static int imageSize(DiffusionModel model, String what) {
+        if (model.vae() != null) throw new IllegalArgumentException(what + " needs a pixel-space toy model (no VAE)");
         Integer s = model.unet().config.sampleSize();
-        this.size = s == null ? 32 : s;
-        if (model.vae() != null) throw new IllegalArgumentException("toy evaluation needs a pixel-space toy model (no VAE)");
+        return s == null ? 32 : s;
     }
 
     /** The layout of a scene: each object's visible mask, labelled with its caption phrase. */

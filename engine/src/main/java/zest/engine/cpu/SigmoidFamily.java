@@ -13,29 +13,44 @@ final class SigmoidFamily {
 
     private SigmoidFamily() {}
 
-    /** Fills y[from, i) for the largest whole-vector i and returns i; the caller finishes [i, to) with scalar code. */
+    /**
+     * Fills y[from, i) for the largest whole-vector i and returns i; the caller finishes [i, to) with scalar code.
+     * The op is chosen once, outside the loops, as in {@link ElementwiseKernels}.
+     */
     static int run(ElementwiseKernels.Unary op, float[] x, float[] y, int from, int to) {
         int vl = SPECIES.length(), i = from;
-        for (; i + vl <= to; i += vl) {
-            FloatVector v = FloatVector.fromArray(SPECIES, x, i);
-            FloatVector r = switch (op) {
-                case SIGMOID -> sigmoid(v);
-                case SILU -> v.mul(sigmoid(v));
-                case SILU_GRAD -> {
-                    FloatVector s = sigmoid(v);
-                    yield s.mul(v.mul(s.neg().add(1f)).add(1f));
+        switch (op) {
+            case SIGMOID -> { for (; i + vl <= to; i += vl) sigmoid(load(x, i)).intoArray(y, i); }
+            case SILU -> {
+                for (; i + vl <= to; i += vl) {
+                    FloatVector v = load(x, i);
+                    v.mul(sigmoid(v)).intoArray(y, i);
                 }
-                case QUICK_GELU -> v.mul(sigmoid(v.mul(1.702f)));
-                case QUICK_GELU_GRAD -> {
-                    FloatVector s = sigmoid(v.mul(1.702f));
-                    yield s.add(v.mul(1.702f).mul(s).mul(s.neg().add(1f)));
+            }
+            case SILU_GRAD -> {
+                for (; i + vl <= to; i += vl) {
+                    FloatVector v = load(x, i), s = sigmoid(v);
+                    s.mul(v.mul(s.neg().add(1f)).add(1f)).intoArray(y, i);
                 }
-                default -> throw new IllegalArgumentException("not a sigmoid-family op: " + op);
-            };
-            r.intoArray(y, i);
+            }
+            case QUICK_GELU -> {
+                for (; i + vl <= to; i += vl) {
+                    FloatVector v = load(x, i);
+                    v.mul(sigmoid(v.mul(1.702f))).intoArray(y, i);
+                }
+            }
+            case QUICK_GELU_GRAD -> {
+                for (; i + vl <= to; i += vl) {
+                    FloatVector v = load(x, i), s = sigmoid(v.mul(1.702f));
+                    s.add(v.mul(1.702f).mul(s).mul(s.neg().add(1f))).intoArray(y, i);
+                }
+            }
+            default -> throw new IllegalArgumentException("not a sigmoid-family op: " + op);
         }
         return i;
     }
+
+    private static FloatVector load(float[] x, int i) { return FloatVector.fromArray(SPECIES, x, i); }
 
     private static FloatVector sigmoid(FloatVector v) {
         FloatVector one = FloatVector.broadcast(SPECIES, 1f);
