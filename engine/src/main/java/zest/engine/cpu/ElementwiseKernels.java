@@ -129,22 +129,17 @@ public final class ElementwiseKernels {
             }
             case ABS -> { for (int i = from; i < to; i++) y[i] = Math.abs(x[i]); }
             case SIGN -> { for (int i = from; i < to; i++) y[i] = Math.signum(x[i]); }
-            case SIGMOID -> { int i = SigmoidFamily.run(op, x, y, from, to); for (; i < to; i++) y[i] = sigmoidTail(x[i]); }
+            case SIGMOID -> { int i = SigmoidFamily.sigmoid(x, y, from, to); for (; i < to; i++) y[i] = sigmoidTail(x[i]); }
             case TANH -> { for (int i = from; i < to; i++) y[i] = (float) Math.tanh(x[i]); }
-            case SILU -> { int i = SigmoidFamily.run(op, x, y, from, to); for (; i < to; i++) y[i] = x[i] * sigmoidTail(x[i]); }
+            case SILU -> { int i = SigmoidFamily.silu(x, y, from, to); for (; i < to; i++) y[i] = x[i] * sigmoidTail(x[i]); }
             case SILU_GRAD -> {
-                for (int i = SigmoidFamily.run(op, x, y, from, to); i < to; i++) {
+                for (int i = SigmoidFamily.siluGrad(x, y, from, to); i < to; i++) {
                     float s = sigmoidTail(x[i]);
                     y[i] = s * (1f + x[i] * (1f - s));
                 }
             }
-            case GELU -> { for (int i = from; i < to; i++) y[i] = (float) (0.5 * x[i] * (1.0 + MathFunctions.erf(x[i] * MathFunctions.INV_SQRT2))); }
-            case GELU_GRAD -> {
-                for (int i = from; i < to; i++) {
-                    double v = x[i];
-                    y[i] = (float) (0.5 * (1.0 + MathFunctions.erf(v * MathFunctions.INV_SQRT2)) + v * Math.exp(-0.5 * v * v) * MathFunctions.INV_SQRT_2PI);
-                }
-            }
+            case GELU -> { for (int i = from; i < to; i++) y[i] = MathFunctions.gelu(x[i]); }
+            case GELU_GRAD -> { for (int i = from; i < to; i++) y[i] = MathFunctions.geluGrad(x[i]); }
             case GELU_TANH -> {
                 for (int i = from; i < to; i++) {
                     double v = x[i];
@@ -160,9 +155,9 @@ public final class ElementwiseKernels {
                     y[i] = (float) (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du);
                 }
             }
-            case QUICK_GELU -> { int i = SigmoidFamily.run(op, x, y, from, to); for (; i < to; i++) y[i] = x[i] * sigmoidTail(1.702f * x[i]); }
+            case QUICK_GELU -> { int i = SigmoidFamily.quickGelu(x, y, from, to); for (; i < to; i++) y[i] = x[i] * sigmoidTail(1.702f * x[i]); }
             case QUICK_GELU_GRAD -> {
-                for (int i = SigmoidFamily.run(op, x, y, from, to); i < to; i++) {
+                for (int i = SigmoidFamily.quickGeluGrad(x, y, from, to); i < to; i++) {
                     float s = sigmoidTail(1.702f * x[i]);
                     y[i] = s + 1.702f * x[i] * s * (1f - s);
                 }

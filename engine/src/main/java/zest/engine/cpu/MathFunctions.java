@@ -37,4 +37,15 @@ public final class MathFunctions {
                 + t * (-0.82215223 + t * 0.17087277)))))))));
         return x >= 0 ? 1.0 - erfc : erfc - 1.0;
     }
+
+    /** Exact GELU, 0.5·x·(1 + erf(x/√2)), in double and rounded once (the GELU op and the fused GEGLU share it). */
+    public static float gelu(float x) {
+        return (float) (0.5 * x * (1.0 + erf(x * INV_SQRT2)));
+    }
+
+    /** GELU's derivative Φ(x) + x·φ(x), in double and rounded once. */
+    public static float geluGrad(float x) {
+        double v = x;
+        return (float) (0.5 * (1.0 + erf(v * INV_SQRT2)) + v * Math.exp(-0.5 * v * v) * INV_SQRT_2PI);
+    }
 }
