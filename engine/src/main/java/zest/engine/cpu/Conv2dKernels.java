@@ -54,6 +54,22 @@ public final class Conv2dKernels {
         return gradX;
     }
 
+    /**
+     * As {@link #backwardInput(float[], int, int, int, int, float[], int, int, int, int, int, int, int)} with a 16-bit
+     * filter: stride 1 widens it while packing (same bits, no float copy); other strides widen it for the call.
+     */
+    public static float[] backwardInput(float[] gradOut, int n, int c, int h, int w, HalfArray weight, int oc, int kh,
+                                        int kw, int sh, int sw, int ph, int pw) {
+        Conv2dGeometry g = new Conv2dGeometry(n, c, h, w, oc, kh, kw, sh, sw, ph, pw);
+        if (!rotatesFilter(g)) return backwardInput(gradOut, n, c, h, w, weight.toFloats(), oc, kh, kw, sh, sw, ph, pw);
+        requireLength("gradOut", gradOut, 0, g.outputSize());
+        if (weight.length() < g.weightSize())
+            throw new IndexOutOfBoundsException("weight needs " + g.weightSize() + " values but has " + weight.length());
+        float[] gradX = new float[arraySize(g.inputSize())];
+        convolve(rotated(g), gradOut, 0, new RotatedHalfFilterPanels(weight, 0, g), gradX, 0);
+        return gradX;
+    }
+
     /** gradOut [n, oc, oh, ow], x [n, c, h, w] → gradW [oc, c, kh, kw]. */
     public static float[] backwardWeight(float[] gradOut, float[] x, int n, int c, int h, int w, int oc, int kh,
                                          int kw, int sh, int sw, int ph, int pw) {
@@ -91,11 +107,8 @@ public final class Conv2dKernels {
         requireLength("gradOut", gradOut, gOff, g.outputSize());
         requireLength("weight", weight, wOff, g.weightSize());
         requireLength("gradX", gradX, gxOff, g.inputSize());
-        if (g.sh() == 1 && g.sw() == 1 && g.ph() < g.kh() && g.pw() < g.kw()) {
-            // Stride 1: a full correlation of gradOut with the rotated filter, padded by k−1−p, is exactly gradX.
-            Conv2dGeometry t = new Conv2dGeometry(g.n(), g.oc(), g.oh(), g.ow(), g.c(), g.kh(), g.kw(), 1, 1,
-                    g.kh() - 1 - g.ph(), g.kw() - 1 - g.pw());
-            convolve(t, gradOut, gOff, new RotatedFilterPanels(weight, wOff, g), gradX, gxOff);
+        if (rotatesFilter(g)) {
+            convolve(rotated(g), gradOut, gOff, new RotatedFilterPanels(weight, wOff, g), gradX, gxOff);
         } else {
             ColumnBackward.backwardInput(g, gradOut, gOff, weight, wOff, gradX, gxOff, COLUMN_CHUNK_FLOATS);
         }
@@ -114,6 +127,17 @@ public final class Conv2dKernels {
             BlockedGemm.multiply(g.oc(), patch, pixels, 1f, new MatrixAPanels(gradOut, gOff + img * g.oc() * pixels, pixels, 1),
                     cols, beta, gradW, gwOff, patch, true);
         }
+    }
+
+    /** Whether the input gradient is a plain convolution of gradOut with the rotated filter (stride 1, p &lt; k). */
+    private static boolean rotatesFilter(Conv2dGeometry g) {
+        return g.sh() == 1 && g.sw() == 1 && g.ph() < g.kh() && g.pw() < g.kw();
+    }
+
+    /** Stride 1: a full correlation of gradOut with the rotated filter, padded by k−1−p, is exactly gradX. */
+    private static Conv2dGeometry rotated(Conv2dGeometry g) {
+        return new Conv2dGeometry(g.n(), g.oc(), g.oh(), g.ow(), g.c(), g.kh(), g.kw(), 1, 1, g.kh() - 1 - g.ph(),
+                g.kw() - 1 - g.pw());
     }
 
     /** out[img] = filter · cols(x[img]) for every image, where the filter is oc × (c·kh·kw). */

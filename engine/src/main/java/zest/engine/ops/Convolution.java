@@ -42,10 +42,10 @@ public final class Convolution {
         Tensor out = Tensor.of(y, n, oc, oh, ow);
         return out.recordIfNeeded("conv2d", g -> {
             float[] gv = values(g);
-            // the input gradient reads the filter rotated: a 16-bit one is widened for this call only
-            Tensor gx = x.requiresGrad()
-                    ? Tensor.of(Conv2dKernels.backwardInput(gv, n, c, h, wd, wHalf != null ? wHalf.toFloats() : wv, oc, kh, kw,
-                            strideH, strideW, padH, padW), xs) : null;
+            // the input gradient reads the filter rotated; a 16-bit one is widened while packing
+            Tensor gx = !x.requiresGrad() ? null : Tensor.of(wHalf != null
+                    ? Conv2dKernels.backwardInput(gv, n, c, h, wd, wHalf, oc, kh, kw, strideH, strideW, padH, padW)
+                    : Conv2dKernels.backwardInput(gv, n, c, h, wd, wv, oc, kh, kw, strideH, strideW, padH, padW), xs);
             Tensor gw = w.requiresGrad()
                     ? Tensor.of(Conv2dKernels.backwardWeight(gv, xv, n, c, h, wd, oc, kh, kw, strideH, strideW, padH, padW), ws) : null;
             Tensor gb = bias != null && bias.requiresGrad() ? Tensor.of(Conv2dKernels.backwardBias(gv, n, oc, oh, ow), oc) : null;

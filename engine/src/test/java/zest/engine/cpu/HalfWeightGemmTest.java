@@ -74,4 +74,22 @@ class HalfWeightGemmTest {
             assertArrayEquals(expected, actual, "conv " + java.util.Arrays.toString(p));
         }
     }
+
+    @Test
+    void convolutionInputGradientEqualsTheWidenedFilterBitForBit() {
+        // {n, c, h, w, oc, k, stride, pad}: 3×3 (rotated filter read from 16 bits), pointwise, strided (widened copy),
+        // and filters whose rotated patch (oc·k·k) spans more than one KC slice
+        int[][] cases = {{1, 4, 9, 7, 5, 3, 1, 1}, {2, 16, 12, 12, 24, 3, 2, 1}, {1, 40, 8, 8, 72, 1, 1, 0},
+                {1, 33, 10, 10, 130, 3, 1, 1}, {2, 20, 6, 5, 300, 3, 1, 0}};
+        long seed = 200;
+        for (int[] p : cases) {
+            int n = p[0], c = p[1], h = p[2], w = p[3], oc = p[4], k = p[5], s = p[6], pad = p[7];
+            int oh = (h + 2 * pad - k) / s + 1, ow = (w + 2 * pad - k) / s + 1;
+            HalfArray filter = randomHalf(oc * c * k * k, false, seed++);
+            float[] g = random(n * oc * oh * ow, seed++);
+            float[] expected = Conv2dKernels.backwardInput(g, n, c, h, w, filter.toFloats(), oc, k, k, s, s, pad, pad);
+            float[] actual = Conv2dKernels.backwardInput(g, n, c, h, w, filter, oc, k, k, s, s, pad, pad);
+            assertArrayEquals(expected, actual, "conv input gradient " + java.util.Arrays.toString(p));
+        }
+    }
 }
