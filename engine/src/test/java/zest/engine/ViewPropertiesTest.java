@@ -208,6 +208,33 @@ class ViewPropertiesTest {
         Naive.assertClose(f, ref.v(), 0, 0, "toFloatArray()");
     }
 
+    /**
+     * Large permuted views (NCHW ↔ NHWC activations, transposed matrices, with an offset window): the bulk copy, whose
+     * transposed and parallel paths only engage at these sizes, against index arithmetic.
+     */
+    @Property(tries = 40)
+    void largePermutedViewsCopyExactly(@ForAll long seed) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        int[] shape = {1 + r.nextInt(3), 1 + r.nextInt(70), 1 + r.nextInt(40), 1 + r.nextInt(90)};
+        int n = shape[0] * shape[1] * shape[2] * shape[3];
+        float[] v = new float[n + 5];
+        for (int i = 0; i < v.length; i++) v[i] = (float) r.nextGaussian();
+        Tensor base = Tensor.of(v, n + 5).narrow(0, 5, n).reshape(shape);
+        int[][] orders = {{0, 2, 3, 1}, {0, 3, 1, 2}, {0, 1, 3, 2}, {3, 2, 1, 0}, {1, 0, 3, 2}, {2, 0, 3, 1}};
+        int[] order = orders[r.nextInt(orders.length)];
+        Tensor p = base.permute(order);
+        float[] got = p.contiguous().floats();
+        int[] ps = p.shape(), idx = new int[4], src = new int[4];
+        for (int i = 0; i < n; i++) {
+            int rem = i;
+            for (int d = 3; d >= 0; d--) { idx[d] = rem % ps[d]; rem /= ps[d]; }
+            for (int k = 0; k < 4; k++) src[order[k]] = idx[k];
+            int at = 5 + ((src[0] * shape[1] + src[1]) * shape[2] + src[2]) * shape[3] + src[3];
+            if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(v[at]))
+                throw new AssertionError("permute " + Arrays.toString(order) + " of " + Arrays.toString(shape) + ": element " + i);
+        }
+    }
+
     @Property(tries = 150)
     void randomViewChainsBackward(@ForAll long seed) {
         TensorGen g = new TensorGen(seed);

@@ -19,7 +19,7 @@ public final class ElementwiseKernels {
     private static final int PARALLEL_THRESHOLD = 1 << 16;
 
     public static void binaryContiguous(Binary op, float[] a, float[] b, float[] out) {
-        binaryRun(op, a, 0, 1, b, 0, 1, out, 0, out.length);
+        Parallel.forRange(out.length, PARALLEL_THRESHOLD, (from, to) -> binaryRun(op, a, from, 1, b, from, 1, out, from, to - from));
     }
 
     /** a and b are already expanded to out's shape (strides may be 0). */

@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  * instead of 256 scalar loads and stores. The round bodies are unrolled by hand (generated) because
  * C2 only keeps vectors in registers when each one is its own local.
  */
-final class Transpose {
+public final class Transpose {
     /** Side of the block {@link #block} transposes: the preferred vector length when supported, else 0. */
     static final int BLOCK = switch (GemmMicroKernel.VL) {
         case 16, 8 -> GemmMicroKernel.VL;
@@ -33,6 +33,19 @@ final class Transpose {
     static void block(float[] src, int srcOff, int ld, float[] dst, int dstOff, int ldd) {
         if (BLOCK == 16) transpose16(src, srcOff, ld, dst, dstOff, ldd);
         else transpose8(src, srcOff, ld, dst, dstOff, ldd);
+    }
+
+    /**
+     * dst[j*ldd + i] = src[i*ld + j] for i &lt; rows, j &lt; cols: a whole matrix, in vector blocks where they fit and
+     * scalar along the ragged edges (a pure copy, so the values are exact).
+     */
+    public static void matrix(float[] src, int srcOff, int ld, int rows, int cols, float[] dst, int dstOff, int ldd) {
+        int blk = BLOCK, fullRows = blk == 0 ? 0 : rows / blk * blk, fullCols = blk == 0 ? 0 : cols / blk * blk;
+        for (int i = 0; i < fullRows; i += blk) {
+            for (int j = 0; j < fullCols; j += blk) block(src, srcOff + i * ld + j, ld, dst, dstOff + j * ldd + i, ldd);
+            scalar(src, srcOff + i * ld + fullCols, ld, blk, cols - fullCols, dst, dstOff + fullCols * ldd + i, ldd);
+        }
+        scalar(src, srcOff + fullRows * ld, ld, rows - fullRows, cols, dst, dstOff + fullRows, ldd);
     }
 
     /** Any rows×cols block, scalar: for the ragged edges. */
