@@ -161,6 +161,33 @@ public final class Elementwise {
         return out.recordIfNeeded("gelu", g -> new Tensor[] {mul(g, unary(Unary.GELU_GRAD, a.detach(), 0, 0))}, a);
     }
 
+    /**
+     * GEGLU: h = [value | gate] along the last dimension (2·inner wide) → value · gelu(gate), [..., inner], in one
+     * pass, with the same bits as {@code mul(chunk 0, gelu(chunk 1))} and the same gradient.
+     */
+    public static Tensor geglu(Tensor h) {
+        int[] shape = h.shape();
+        if (shape.length == 0 || shape[shape.length - 1] % 2 != 0)
+            throw new IllegalArgumentException("geglu needs an even last dimension, got shape " + Arrays.toString(shape));
+        int inner = shape[shape.length - 1] / 2;
+        if (OnDevice.any(h) || !h.dtype().isFloating()) {
+            java.util.List<Tensor> halves = ShapeOps.chunk(h, 2, -1);
+            return mul(halves.get(0), gelu(halves.get(1)));
+        }
+        int[] outShape = shape.clone();
+        outShape[shape.length - 1] = inner;
+        Tensor hc = h.detach().contiguous();
+        float[] hv = hc.floats();
+        int rows = inner == 0 ? 0 : hv.length / (2 * inner);
+        float[] out = new float[rows * inner];
+        zest.engine.cpu.GegluKernels.forward(hv, 0, rows, inner, out);
+        return Tensor.of(out, outShape).recordIfNeeded("geglu", g -> {
+            float[] grad = new float[hv.length];
+            zest.engine.cpu.GegluKernels.backward(hv, 0, g.detach().contiguous().floats(), rows, inner, grad);
+            return new Tensor[] {Tensor.of(grad, shape)};
+        }, h);
+    }
+
     /** GELU with the tanh approximation (PyTorch approximate="tanh"). */
     public static Tensor geluTanh(Tensor a) {
         Tensor out = unary(Unary.GELU_TANH, a, 0, 0);
