@@ -38,10 +38,21 @@ public final class AttentionKernels {
         int blocksPerHead = (lq + block - 1) / block;
         int tasks = batch * heads * blocksPerHead;
         Parallel.forRange(tasks, 1, (from, to) -> {
-            float[] scores = new float[Math.min(block, lq) * Math.max(lk, 1)];
+            float[] scores = null;
+            PackedHeadAttention packed = null;
             for (int t = from; t < to; t++) {
                 int bh = t / blocksPerHead, b = bh / heads, h = bh % heads;
                 int i0 = (t % blocksPerHead) * block, rows = Math.min(block, lq - i0);
+                if (PackedHeadAttention.handles(rows, lk, d, dv)) {
+                    // Kᵀ and V packed once per head for all of its blocks in this range
+                    if (packed == null) packed = new PackedHeadAttention(Math.min(block, lq), lk, d, dv);
+                    packed.packHead(bh, k, v, b, h);
+                    int biasAt = bias == null ? 0 : bias.offset() + b * bias.sb() + h * bias.sh() + i0 * bias.si();
+                    packed.block(q.data(), q.at(b, h) + i0 * q.ld(), q.ld(), rows, bias, biasAt, scale, out.data(),
+                            out.at(b, h) + i0 * out.ld(), out.ld());
+                    continue;
+                }
+                if (scores == null) scores = new float[Math.min(block, lq) * Math.max(lk, 1)];
                 probabilities(q.data(), q.at(b, h) + i0 * q.ld(), q.ld(), k, b, h, rows, lk, d, bias, i0, scale, scores);
                 Sgemm.sgemm(false, false, rows, dv, lk, 1f, scores, 0, lk, v.data(), v.at(b, h), v.ld(), 0f,
                         out.data(), out.at(b, h) + i0 * out.ld(), out.ld());
@@ -108,7 +119,7 @@ public final class AttentionKernels {
     }
 
     /** Rows per block: within the score budget, small enough to give every worker a few blocks. */
-    private static int blockRows(int matrices, int lq, int lk) {
+    static int blockRows(int matrices, int lq, int lk) {
         int block = Math.clamp(SCORE_BUDGET / Math.max(lk, 1), MIN_BLOCK, MAX_BLOCK);
         int wanted = 2 * Parallel.threads();
         while (block > MIN_BLOCK && (long) matrices * ((lq + block - 1) / block) < wanted) block /= 2;
