@@ -31,7 +31,7 @@ public final class StableDiffusionPipeline {
     private final DiffusionModel model;
     private Consumer<String> warnings = w -> System.err.println("zest: warning: " + w);
     private boolean recordMaps;
-    private boolean gradientCheckpointing = true;
+    private int checkpointMinCells = zest.nn.CheckpointPolicy.MIN_CELLS;
 
     public StableDiffusionPipeline(DiffusionModel model) { this.model = model; }
 
@@ -50,9 +50,19 @@ public final class StableDiffusionPipeline {
      * Whether guided steps recompute activations in their backward instead of keeping them (on by default): the
      * gradient and the image are bit for bit the same, the guided pass's graph shrinks from about 2 GB to 0.5 GB at
      * 512 px, for one more forward of the recomputed parts (resnets, unread transformers, self-attentions and
-     * feed-forwards) in the backward.
+     * feed-forwards) in the backward; grids under 32×32, whose activations are small, keep theirs
+     * ({@link zest.nn.CheckpointPolicy}).
      */
-    public StableDiffusionPipeline gradientCheckpointing(boolean on) { this.gradientCheckpointing = on; return this; }
+    public StableDiffusionPipeline gradientCheckpointing(boolean on) {
+        return gradientCheckpointing(on ? zest.nn.CheckpointPolicy.MIN_CELLS : zest.nn.CheckpointPolicy.OFF);
+    }
+
+    /** Checkpointing of the segments on grids of at least {@code minCells} cells (0: all of them). */
+    public StableDiffusionPipeline gradientCheckpointing(int minCells) {
+        if (minCells < 0) throw new IllegalArgumentException("minCells < 0: " + minCells);
+        this.checkpointMinCells = minCells;
+        return this;
+    }
 
     /** Prompt ids padded to the tokenizer's context length. */
     public int[] tokenize(String text) { return model.tokenizer().encodePadded(text); }
@@ -143,11 +153,11 @@ public final class StableDiffusionPipeline {
                 Tensor xg = x.detach().requiresGrad(true);
                 AttentionCapture capture = new AttentionCapture(selection, selectionHeight, layersSeen);
                 // only this recorded forward checkpoints (the flag is read while recording; the model may be trained elsewhere)
-                model.unet().setGradientCheckpointing(gradientCheckpointing);
+                model.unet().setGradientCheckpointing(checkpointMinCells);
                 try (capture) {
                     epsCond = model.unet().forward(scheduler.scaleModelInput(xg, i), tt, condB, AttentionHook.both(condHook, capture));
                 } finally {
-                    model.unet().setGradientCheckpointing(false);
+                    model.unet().setGradientCheckpointing(zest.nn.CheckpointPolicy.OFF);
                 }
                 if (capture.capturedLayers() == 0)
                     throw new IllegalArgumentException("attention layer selection '" + selection + "' matches no cross-attention layer of this UNet");

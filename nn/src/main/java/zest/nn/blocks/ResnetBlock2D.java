@@ -2,6 +2,7 @@ package zest.nn.blocks;
 
 import zest.engine.Tensor;
 import zest.engine.autograd.Checkpoint;
+import zest.nn.CheckpointPolicy;
 import zest.nn.Module;
 import zest.nn.layers.Activation;
 import zest.nn.layers.Conv2d;
@@ -20,7 +21,7 @@ public final class ResnetBlock2D extends Module {
     public final GroupNorm norm1, norm2;
     public final Conv2d conv1, conv2, convShortcut;
     public final Linear timeEmbProj;
-    private boolean checkpointing;
+    private int checkpointMinCells = CheckpointPolicy.OFF;
 
     public ResnetBlock2D(int inChannels, int outChannels, int tembChannels, int groups, float eps, Activation act,
                          float outputScaleFactor) {
@@ -38,16 +39,16 @@ public final class ResnetBlock2D extends Module {
     }
 
     /**
-     * With checkpointing on, a recorded forward keeps only the block's input and output: the residual branch is
-     * recomputed in the backward (same bits, see {@link Checkpoint}). Off by default; a time embedding that needs
+     * With checkpointing on (grids of at least {@code minCells} cells; {@link CheckpointPolicy#OFF} turns it off), a recorded forward keeps only the block's input and output: the residual branch is
+     * recomputed in the backward (same bits, see {@link Checkpoint}), on grids of at least {@code minCells} cells ({@link CheckpointPolicy}). Off by default; a time embedding that needs
      * its own gradient (training) keeps the plain graph.
      */
-    public void setGradientCheckpointing(boolean on) { this.checkpointing = on; }
+    public void setGradientCheckpointing(int minCells) { this.checkpointMinCells = minCells; }
 
     /** x [B, in, H, W], temb [B, tembChannels] (or null for blocks without time embedding). */
     public Tensor forward(Tensor x, Tensor temb) {
         if (timeEmbProj != null && temb == null) throw new IllegalArgumentException(describe() + " needs a time embedding");
-        Tensor h = checkpointing && (temb == null || !temb.requiresGrad())
+        Tensor h = x.size(2) * x.size(3) >= checkpointMinCells && (temb == null || !temb.requiresGrad())
                 ? Checkpoint.run(in -> residual(in, temb), x) : residual(x, temb);
         Tensor shortcut = convShortcut == null ? x : convShortcut.forward(x);
         Tensor out = shortcut.add(h);

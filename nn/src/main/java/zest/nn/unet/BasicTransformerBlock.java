@@ -3,6 +3,7 @@ package zest.nn.unet;
 import java.util.function.UnaryOperator;
 import zest.engine.Tensor;
 import zest.engine.autograd.Checkpoint;
+import zest.nn.CheckpointPolicy;
 import zest.nn.Module;
 import zest.nn.attention.Attention;
 import zest.nn.attention.AttentionHook;
@@ -18,7 +19,7 @@ public final class BasicTransformerBlock extends Module {
     public final LayerNorm norm1, norm2, norm3;
     public final Attention attn1, attn2;
     public final FeedForward ff;
-    private boolean checkpointing;
+    private int checkpointMinCells = CheckpointPolicy.OFF;
 
     public BasicTransformerBlock(int dim, int heads, int headDim, int crossAttentionDim, boolean onlyCrossAttention, boolean upcast) {
         this.onlyCrossAttention = onlyCrossAttention;
@@ -34,21 +35,22 @@ public final class BasicTransformerBlock extends Module {
     public Tensor forward(Tensor x, Tensor context, int height, int width, AttentionHook hook) {
         Tensor ctx1 = onlyCrossAttention ? context : null;
         UnaryOperator<Tensor> selfAttention = in -> attn1.forward(norm1.forward(in), ctx1, height, width, hook);
-        boolean recompute1 = checkpointing && (ctx1 == null || !ctx1.requiresGrad())
+        boolean recompute = height * width >= checkpointMinCells;
+        boolean recompute1 = recompute && (ctx1 == null || !ctx1.requiresGrad())
                 && !attn1.probabilitiesWanted(hook, x.size(0), height, width, ctx1);
         x = (recompute1 ? Checkpoint.run(selfAttention, x) : selfAttention.apply(x)).add(x);
         x = attn2.forward(norm2.forward(x), context, height, width, hook).add(x);
-        Tensor ffOut = checkpointing ? Checkpoint.run(in -> ff.forward(norm3.forward(in)), x) : ff.forward(norm3.forward(x));
+        Tensor ffOut = recompute ? Checkpoint.run(in -> ff.forward(norm3.forward(in)), x) : ff.forward(norm3.forward(x));
         return ffOut.add(x);
     }
 
     /**
-     * With checkpointing on, a recorded forward does not keep the feed-forward's activations (the GEGLU's, the
+     * With checkpointing on (grids of at least {@code minCells} cells; {@link CheckpointPolicy#OFF} turns it off), a recorded forward does not keep the feed-forward's activations (the GEGLU's, the
      * largest of the block) nor the self-attention's unless a hook reads its probabilities: they are recomputed in
      * the backward, with the same bits (see {@link Checkpoint}). The cross-attention keeps its graph, as the
-     * ZestGuide loss reads its probabilities.
+     * ZestGuide loss reads its probabilities. Grids of fewer than {@code minCells} cells keep everything ({@link CheckpointPolicy}).
      */
-    public void setGradientCheckpointing(boolean on) { this.checkpointing = on; }
+    public void setGradientCheckpointing(int minCells) { this.checkpointMinCells = minCells; }
 
     /** Whether the hook asks for the probabilities of one of this block's attention layers at this input size. */
     boolean readsProbabilities(AttentionHook hook, int batch, int height, int width, Tensor context) {

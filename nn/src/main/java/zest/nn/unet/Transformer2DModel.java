@@ -2,6 +2,7 @@ package zest.nn.unet;
 
 import zest.engine.Tensor;
 import zest.engine.autograd.Checkpoint;
+import zest.nn.CheckpointPolicy;
 import zest.nn.Module;
 import zest.nn.ModuleList;
 import zest.nn.attention.AttentionHook;
@@ -19,7 +20,7 @@ public final class Transformer2DModel extends Module {
     public final GroupNorm norm;
     private final Module projIn, projOut;
     public final ModuleList<BasicTransformerBlock> transformerBlocks;
-    private boolean checkpointing;
+    private int checkpointMinCells = CheckpointPolicy.OFF;
 
     public Transformer2DModel(int heads, int headDim, int inChannels, int numLayers, int crossAttentionDim, int groups,
                               boolean useLinearProjection, boolean onlyCrossAttention, boolean upcast) {
@@ -37,16 +38,17 @@ public final class Transformer2DModel extends Module {
     }
 
     /**
-     * With checkpointing on, a recorded forward through a transformer whose attention probabilities no hook reads
+     * With checkpointing on (grids of at least {@code minCells} cells; {@link CheckpointPolicy#OFF} turns it off), a recorded forward through a transformer whose attention probabilities no hook reads
      * keeps only its input and output (everything between is recomputed in the backward, with the same bits: see
      * {@link Checkpoint}); one whose probabilities are read keeps its cross-attentions' graph and recomputes only
-     * the blocks' self-attentions and feed-forwards.
+     * the blocks' self-attentions and feed-forwards. Grids of fewer than {@code minCells} cells keep everything ({@link CheckpointPolicy}).
      */
-    public void setGradientCheckpointing(boolean on) { this.checkpointing = on; }
+    public void setGradientCheckpointing(int minCells) { this.checkpointMinCells = minCells; }
 
     /** x [B, C, H, W], context [B, L, D] → [B, C, H, W]. */
     public Tensor forward(Tensor x, Tensor context, AttentionHook hook) {
-        boolean wholeSegment = checkpointing && (context == null || !context.requiresGrad()) && !readsProbabilities(hook, x, context);
+        boolean wholeSegment = x.size(2) * x.size(3) >= checkpointMinCells
+                && (context == null || !context.requiresGrad()) && !readsProbabilities(hook, x, context);
         Tensor t = wholeSegment ? Checkpoint.run(in -> body(in, context, hook), x) : body(x, context, hook);
         return t.add(x);
     }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import zest.engine.Tensor;
+import zest.nn.CheckpointPolicy;
 import zest.nn.Module;
 import zest.nn.ModuleList;
 import zest.nn.attention.Attention;
@@ -126,13 +127,19 @@ public final class UNet2DConditionModel extends Module {
      * Gradient checkpointing for recorded forwards (a guided step's gradient to the latent): resnets, transformers
      * whose attention probabilities no hook reads, and the self-attentions and feed-forwards of the others keep only
      * their inputs and recompute the rest in the backward. Gradients stay bit-identical; one more forward of those parts buys
-     * gigabytes at SD 1.5 size. Off by default.
+     * gigabytes at SD 1.5 size. Off by default. On, it spares grids under 32×32 ({@link CheckpointPolicy}).
      */
     public void setGradientCheckpointing(boolean on) {
+        setGradientCheckpointing(on ? CheckpointPolicy.MIN_CELLS : CheckpointPolicy.OFF);
+    }
+
+    /** Checkpointing of the segments on grids of at least {@code minCells} cells (0: all; {@link CheckpointPolicy#OFF}: none). */
+    public void setGradientCheckpointing(int minCells) {
+        if (minCells < 0) throw new IllegalArgumentException("minCells < 0: " + minCells);
         for (Module m : modules()) {
-            if (m instanceof ResnetBlock2D r) r.setGradientCheckpointing(on);
-            else if (m instanceof Transformer2DModel t) t.setGradientCheckpointing(on);
-            else if (m instanceof BasicTransformerBlock blk) blk.setGradientCheckpointing(on);
+            if (m instanceof ResnetBlock2D r) r.setGradientCheckpointing(minCells);
+            else if (m instanceof Transformer2DModel t) t.setGradientCheckpointing(minCells);
+            else if (m instanceof BasicTransformerBlock blk) blk.setGradientCheckpointing(minCells);
         }
     }
 
