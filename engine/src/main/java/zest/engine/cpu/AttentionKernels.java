@@ -45,10 +45,10 @@ public final class AttentionKernels {
                 int i0 = (t % blocksPerHead) * block, rows = Math.min(block, lq - i0);
                 if (PackedHeadAttention.handles(rows, lk, d, dv)) {
                     // Kᵀ and V packed once per head for all of its blocks in this range
-                    if (packed == null) packed = new PackedHeadAttention(Math.min(block, lq), lk, d, dv);
+                    if (packed == null) packed = new PackedHeadAttention(Math.min(block, lq), lk, d, dv, false);
                     packed.packHead(bh, k, v, b, h);
                     int biasAt = bias == null ? 0 : bias.offset() + b * bias.sb() + h * bias.sh() + i0 * bias.si();
-                    packed.block(q.data(), q.at(b, h) + i0 * q.ld(), q.ld(), rows, bias, biasAt, scale, out.data(),
+                    packed.forwardBlock(q.data(), q.at(b, h) + i0 * q.ld(), q.ld(), rows, bias, biasAt, scale, out.data(),
                             out.at(b, h) + i0 * out.ld(), out.ld());
                     continue;
                 }
@@ -74,11 +74,33 @@ public final class AttentionKernels {
         Parallel.forRange(batch * heads, 1, (from, to) -> {
             int maxRows = Math.min(block, lq);
             float[] p = new float[maxRows * lk], ds = wantScores ? new float[maxRows * lk] : null;
+            PackedHeadAttention packed = null;
             for (int bh = from; bh < to; bh++) {
                 int b = bh / heads, h = bh % heads;
                 for (int i0 = 0; i0 < lq; i0 += block) {
                     int rows = Math.min(block, lq - i0);
                     int qAt = q.at(b, h) + i0 * q.ld(), gAt = gradOut.at(b, h) + i0 * gradOut.ld();
+                    if (PackedHeadAttention.handles(rows, lk, d, dv)) {
+                        // Kᵀ, V, Vᵀ and K packed once per head; the transposed products (dV, dK) stay on Sgemm
+                        if (packed == null) packed = new PackedHeadAttention(Math.min(block, lq), lk, d, dv, true);
+                        packed.packHead(bh, k, v, b, h);
+                        int biasAt = bias == null ? 0 : bias.offset() + b * bias.sb() + h * bias.sh() + i0 * bias.si();
+                        packed.probabilities(q.data(), qAt, q.ld(), rows, bias, biasAt, scale);
+                        float[] pp = packed.scores();
+                        int ld = packed.ld();
+                        if (dvOut != null)
+                            Sgemm.sgemm(true, false, lk, dv, rows, 1f, pp, 0, ld, gradOut.data(), gAt, gradOut.ld(),
+                                    i0 == 0 ? 0f : 1f, dvOut, bh * lk * dv, dv);
+                        if (!wantScores) continue;
+                        packed.scoreGradient(gradOut.data(), gAt, gradOut.ld(), rows);
+                        float[] dss = packed.scoreGradients();
+                        for (int r = 0; r < rows; r++) AttentionSoftmax.backwardInPlace(pp, dss, r * ld, lk);
+                        if (dq != null) packed.queryGradient(rows, scale, dq, (bh * lq + i0) * d, d);
+                        if (dk != null)
+                            Sgemm.sgemm(true, false, lk, d, rows, scale, dss, 0, ld, q.data(), qAt, q.ld(),
+                                    i0 == 0 ? 0f : 1f, dk, bh * lk * d, d);
+                        continue;
+                    }
                     probabilities(q.data(), qAt, q.ld(), k, b, h, rows, lk, d, bias, i0, scale, p);
                     if (dvOut != null)
                         Sgemm.sgemm(true, false, lk, dv, rows, 1f, p, 0, lk, gradOut.data(), gAt, gradOut.ld(),
