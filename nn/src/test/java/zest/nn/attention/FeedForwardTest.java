@@ -15,12 +15,12 @@ class FeedForwardTest {
     void slicedRowsEqualTheWholePassBitForBit() {
         FeedForward ff = new FeedForward(24, 96);
         ff.initialize(new SplittableRandom(3));
-        // 2 images × 1300 tokens: three slices of 1024 rows, the last one partial
-        int rows = 2 * 1300;
+        // 2 images × 4500 tokens: three slices of 4096 rows, the last one partial
+        int rows = 2 * 4500;
         float[] v = new float[rows * 24];
         SplittableRandom r = new SplittableRandom(4);
         for (int i = 0; i < v.length; i++) v[i] = (float) r.nextGaussian();
-        Tensor x = Tensor.of(v, 2, 1300, 24);
+        Tensor x = Tensor.of(v, 2, 4500, 24);
         Tensor whole = ff.forward(x.requiresGrad(true)); // a recorded pass is never sliced
         Tensor sliced;
         try (var ignored = GradMode.noGrad()) {
