@@ -138,8 +138,8 @@ public final class ElementwiseKernels {
                     y[i] = s * (1f + x[i] * (1f - s));
                 }
             }
-            case GELU -> { for (int i = from; i < to; i++) y[i] = MathFunctions.gelu(x[i]); }
-            case GELU_GRAD -> { for (int i = from; i < to; i++) y[i] = MathFunctions.geluGrad(x[i]); }
+            case GELU -> { for (int i = GeluVectors.gelu(x, y, from, to); i < to; i++) y[i] = MathFunctions.gelu(x[i]); }
+            case GELU_GRAD -> { for (int i = GeluVectors.geluGrad(x, y, from, to); i < to; i++) y[i] = MathFunctions.geluGrad(x[i]); }
             case GELU_TANH -> {
                 for (int i = from; i < to; i++) {
                     double v = x[i];

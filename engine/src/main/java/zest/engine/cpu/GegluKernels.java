@@ -17,7 +17,7 @@ public final class GegluKernels {
         Parallel.forRange(rows, Math.max(1, GRAIN_FLOATS / Math.max(inner, 1)), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int v = hOff + r * 2 * inner, gt = v + inner, o = r * inner;
-                for (int j = 0; j < inner; j++) out[o + j] = h[v + j] * MathFunctions.gelu(h[gt + j]);
+                for (int j = GeluVectors.geglu(h, v, gt, out, o, inner); j < inner; j++) out[o + j] = h[v + j] * MathFunctions.gelu(h[gt + j]);
             }
         });
     }
@@ -27,7 +27,7 @@ public final class GegluKernels {
         Parallel.forRange(rows, Math.max(1, GRAIN_FLOATS / Math.max(inner, 1)), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int v = hOff + r * 2 * inner, gt = v + inner, o = r * inner, d = r * 2 * inner;
-                for (int j = 0; j < inner; j++) {
+                for (int j = GeluVectors.gegluBackward(h, v, gt, g, o, gradH, d, inner); j < inner; j++) {
                     float gate = h[gt + j], gj = g[o + j];
                     gradH[d + j] = gj * MathFunctions.gelu(gate);
                     gradH[d + inner + j] = gj * h[v + j] * MathFunctions.geluGrad(gate);

@@ -8,7 +8,7 @@ public final class MathFunctions {
 
     private MathFunctions() {}
 
-    private static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
+    static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
     /** Maclaurin coefficients (-1)ⁿ / (n!·(2n+1)) of erf(x)·√π/(2x) in powers of x², n = 0..9. */
     private static final double[] SERIES = new double[10];
 
@@ -19,6 +19,9 @@ public final class MathFunctions {
             SERIES[n] = (n % 2 == 0 ? 1 : -1) / (fact * (2 * n + 1));
         }
     }
+
+    /** A copy of the erf series coefficients, lowest power first (for {@link GeluVectors}). */
+    static double[] erfSeries() { return SERIES.clone(); }
 
     /**
      * erf(x): for |x| &lt; 0.5 its Maclaurin series (10 terms, error below 1e-13, exactly odd, erf(0) = 0); beyond,
