@@ -35,15 +35,25 @@ public final class BenchTable {
                       each process's CPU seconds (all threads) in those runs, less sensitive to a shared machine's load
                       (PyTorch's OpenMP workers spin while waiting, which counts as its CPU time).
                     times: best of the timed runs after warm-up (runs per case in --json); the ZestGuide step row is the
-                      sum of its two parts. Each case ran in its own process, ours a fresh JVM with random F32 weights
-                      (%s for the SD 1.5 UNet), PyTorch float32 with torch.no_grad() except the ZestGuide pass.
-                    our peak RSS: VmHWM of /proc/self/status of that JVM (heap as far as G1 grew it, off-heap, code);
-                      heap after GC: our largest Java heap occupancy right after a collection (nearer what the work
-                      needs; still counts old garbage a young GC left, and G1 rounds big arrays up to whole regions);
+                      sum of its two parts. Each case ran in its own process, ours a fresh JVM with %s
+                      (for the SD 1.5 UNet), PyTorch float32 with torch.no_grad() except the ZestGuide pass.
+                    our peak RSS: VmHWM of /proc/self/status of that JVM (heap as far as the collector grew it, mapped
+                      weights, off-heap, code); heap after GC: our largest Java heap occupancy right after a
+                      collection (nearer what the work needs; still counts old garbage a young collection left);
                       PyTorch peak RSS: ru_maxrss of its process. Goal at 512 px with ZestGuide: <= %.1f GB.
-                    """.formatted(BenchRunner.GOAL_RATIO, MemoryProbe.gb(TorchUNetPeer.SD15_UNET_PARAMETERS * 4), BenchRunner.GOAL_PEAK_GB));
+                    """.formatted(BenchRunner.GOAL_RATIO, weights(rows), BenchRunner.GOAL_PEAK_GB));
         }
         return sb.toString();
+    }
+
+    /** "random F16 weights (1.72 GB)" as our cases reported them (F32 when none did). */
+    private static String weights(List<BenchRunner.CaseRow> rows) {
+        for (BenchRunner.CaseRow r : rows) {
+            var info = r.ours().info();
+            if (info != null && info.get("weights_dtype") != null && info.get("weights_bytes") instanceof Number bytes)
+                return "random " + info.get("weights_dtype") + " weights (" + MemoryProbe.gb(bytes.longValue()) + ")";
+        }
+        return "random F32 weights (" + MemoryProbe.gb(TorchUNetPeer.SD15_UNET_PARAMETERS * 4) + ")";
     }
 
     private static String row(String label, List<String> parts, CaseResult o, CaseResult t, boolean memory) {
