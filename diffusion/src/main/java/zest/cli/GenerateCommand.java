@@ -72,6 +72,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Main.setThreads(threads);
+        // a size given on the command line is checked before the model loads (seconds to minutes for SD)
+        if (width != null || height != null) checkSize(width != null ? width : 8, height != null ? height : 8);
         RunRecord.Run stored = from != null ? readStored(from) : null;
         Layout layout = readLayout(stored);
         Path modelArg = model != null ? model : stored != null && stored.model() != null ? Path.of(stored.model()) : null;
@@ -168,14 +170,18 @@ public final class GenerateCommand implements Callable<Integer> {
         return spec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
+    private static void checkSize(int w, int h) {
+        if (w % 8 != 0 || h % 8 != 0 || w <= 0 || h <= 0 || w > GenerationSettings.MAX_SIZE || h > GenerationSettings.MAX_SIZE)
+            throw new UserError("width and height must be positive multiples of 8 up to " + GenerationSettings.MAX_SIZE + ", got " + w + "x" + h);
+    }
+
     private GenerationSettings settings(RunRecord.Run stored, Layout layout, int nativeSize) {
         GenerationSettings base = stored != null ? stored.settings() : null;
         String p = prompt != null ? prompt : base != null ? base.prompt() : null;
         if (p == null) throw new UserError("no prompt: give -p \"...\" (or --from an image made by zest)");
         int w = width != null ? width : base != null && layout == null ? base.width() : layout != null ? layout.width() : nativeSize;
         int h = height != null ? height : base != null && layout == null ? base.height() : layout != null ? layout.height() : nativeSize;
-        if (w % 8 != 0 || h % 8 != 0 || w <= 0 || h <= 0 || w > GenerationSettings.MAX_SIZE || h > GenerationSettings.MAX_SIZE)
-            throw new UserError("width and height must be positive multiples of 8 up to " + GenerationSettings.MAX_SIZE + ", got " + w + "x" + h);
+        checkSize(w, h);
         if (layout != null && (layout.width() != w || layout.height() != h))
             throw new UserError("the layout is " + layout.width() + "x" + layout.height() + " but the image is " + w + "x" + h
                     + ": masks must have the image's size (or leave out -W/-H)");

@@ -149,6 +149,9 @@ class GenerateCliTest {
     void widthNotAMultipleOfEight() {
         zest(args("-W", "100", "-H", "128", "-o", dir.resolve("x.png").toString())).assertUserError("multiples of 8", "100x128");
         assertFalse(Files.exists(dir.resolve("x.png")));
+        // checked before the model loads: a bad size is named even when the model would not load either
+        zest("generate", "--model", dir.resolve("no-such-model").toString(), "-p", "x", "-H", "90", "-o", dir.resolve("x.png").toString())
+                .assertUserError("multiples of 8", "x90");
     }
 
     @Test
