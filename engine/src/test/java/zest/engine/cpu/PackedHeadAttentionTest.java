@@ -17,48 +17,57 @@ import zest.engine.cpu.AttentionKernels.Matrices;
  */
 class PackedHeadAttentionTest {
 
+    /** Random operands in the UNet's [B, L, H, d] row layout, one [Lq, Lk] bias for every batch and head (or none). */
+    private record Operands(int batch, int heads, int lq, int lk, int d, int dv, Matrices q, Matrices k, Matrices v, Bias bias,
+                            float scale) {
+        static Operands random(SplittableRandom r, int maxHeads, int maxLq, int maxD) {
+            int batch = 1 + r.nextInt(2), heads = 1 + r.nextInt(maxHeads);
+            int lq = 2 + r.nextInt(maxLq), lk = 2 + r.nextInt(r.nextBoolean() ? 120 : 2300);
+            int d = 1 + r.nextInt(maxD), dv = 1 + r.nextInt(maxD);
+            Bias bias = r.nextBoolean() ? new Bias(PackedHeadAttentionTest.random(r, lq * lk), 0, 0, 0, lk, 1) : null;
+            return new Operands(batch, heads, lq, lk, d, dv, rows(r, batch, lq, heads, d), rows(r, batch, lk, heads, d),
+                    rows(r, batch, lk, heads, dv), bias, (float) (1 / Math.sqrt(d)));
+        }
+
+        /** Random [B, L, H, width] rows. */
+        static Matrices rows(SplittableRandom r, int batch, int l, int heads, int width) {
+            return out(PackedHeadAttentionTest.random(r, batch * l * heads * width), l, heads, width);
+        }
+
+        static Matrices out(float[] data, int l, int heads, int width) {
+            return new Matrices(data, 0, l * heads * width, width, heads * width);
+        }
+
+        @Override
+        public String toString() {
+            return "B" + batch + " H" + heads + " Lq" + lq + " Lk" + lk + " d" + d + " dv" + dv + (bias != null ? " bias" : "");
+        }
+    }
+
     @Property(tries = 40)
     void packedForwardEqualsTheSgemmRouteBitForBit(@ForAll long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        int batch = 1 + r.nextInt(2), heads = 1 + r.nextInt(4);
-        int lq = 2 + r.nextInt(300), lk = 1 + r.nextInt(r.nextBoolean() ? 120 : 2300);
-        int d = 1 + r.nextInt(70), dv = 1 + r.nextInt(70);
-        boolean withBias = r.nextBoolean();
-        float[] q = random(r, batch * lq * heads * d), k = random(r, batch * lk * heads * d), v = random(r, batch * lk * heads * dv);
-        Matrices mq = new Matrices(q, 0, lq * heads * d, d, heads * d), mk = new Matrices(k, 0, lk * heads * d, d, heads * d);
-        Matrices mv = new Matrices(v, 0, lk * heads * dv, dv, heads * dv);
-        float[] biasData = withBias ? random(r, lq * lk) : null;
-        Bias bias = withBias ? new Bias(biasData, 0, 0, 0, lk, 1) : null; // one [Lq, Lk] bias for every batch and head
-        float scale = (float) (1 / Math.sqrt(d));
-        float[] actual = new float[batch * lq * heads * dv], expected = new float[actual.length];
-        Matrices outA = new Matrices(actual, 0, lq * heads * dv, dv, heads * dv), outE = new Matrices(expected, 0, lq * heads * dv, dv, heads * dv);
-        AttentionKernels.forward(batch, heads, lq, lk, d, dv, mq, mk, mv, bias, scale, outA);
-        sgemmRoute(batch, heads, lq, lk, d, dv, mq, mk, mv, bias, scale, outE);
-        assertArrayEquals(expected, actual, "B" + batch + " H" + heads + " Lq" + lq + " Lk" + lk + " d" + d + " dv" + dv + (withBias ? " bias" : ""));
+        Operands o = Operands.random(new SplittableRandom(seed), 4, 300, 70);
+        float[] actual = new float[o.batch() * o.lq() * o.heads() * o.dv()], expected = new float[actual.length];
+        AttentionKernels.forward(o.batch(), o.heads(), o.lq(), o.lk(), o.d(), o.dv(), o.q(), o.k(), o.v(), o.bias(), o.scale(),
+                Operands.out(actual, o.lq(), o.heads(), o.dv()));
+        sgemmRoute(o.batch(), o.heads(), o.lq(), o.lk(), o.d(), o.dv(), o.q(), o.k(), o.v(), o.bias(), o.scale(),
+                Operands.out(expected, o.lq(), o.heads(), o.dv()));
+        assertArrayEquals(expected, actual, o.toString());
     }
 
     @Property(tries = 30)
     void packedBackwardEqualsTheSgemmRouteBitForBit(@ForAll long seed) {
         SplittableRandom r = new SplittableRandom(seed);
-        int batch = 1 + r.nextInt(2), heads = 1 + r.nextInt(3);
-        int lq = 2 + r.nextInt(200), lk = 2 + r.nextInt(r.nextBoolean() ? 120 : 2300);
-        int d = 1 + r.nextInt(50), dv = 1 + r.nextInt(50);
-        boolean withBias = r.nextBoolean();
-        float[] q = random(r, batch * lq * heads * d), k = random(r, batch * lk * heads * d), v = random(r, batch * lk * heads * dv);
-        float[] go = random(r, batch * lq * heads * dv);
-        Matrices mq = new Matrices(q, 0, lq * heads * d, d, heads * d), mk = new Matrices(k, 0, lk * heads * d, d, heads * d);
-        Matrices mv = new Matrices(v, 0, lk * heads * dv, dv, heads * dv), mg = new Matrices(go, 0, lq * heads * dv, dv, heads * dv);
-        Bias bias = withBias ? new Bias(random(r, lq * lk), 0, 0, 0, lk, 1) : null;
-        float scale = (float) (1 / Math.sqrt(d));
-        int bh = batch * heads;
-        float[] dq = new float[bh * lq * d], dk = new float[bh * lk * d], dvv = new float[bh * lk * dv];
-        float[] eq = new float[dq.length], ek = new float[dk.length], ev = new float[dvv.length];
-        AttentionKernels.backward(batch, heads, lq, lk, d, dv, mq, mk, mv, bias, scale, mg, dq, dk, dvv);
-        sgemmBackward(batch, heads, lq, lk, d, dv, mq, mk, mv, bias, scale, mg, eq, ek, ev);
-        String what = "B" + batch + " H" + heads + " Lq" + lq + " Lk" + lk + " d" + d + " dv" + dv + (withBias ? " bias" : "");
-        assertArrayEquals(eq, dq, "dq " + what);
-        assertArrayEquals(ek, dk, "dk " + what);
-        assertArrayEquals(ev, dvv, "dv " + what);
+        Operands o = Operands.random(r, 3, 200, 50);
+        Matrices go = Operands.rows(r, o.batch(), o.lq(), o.heads(), o.dv());
+        int bh = o.batch() * o.heads();
+        float[] dq = new float[bh * o.lq() * o.d()], dk = new float[bh * o.lk() * o.d()], dv = new float[bh * o.lk() * o.dv()];
+        float[] eq = new float[dq.length], ek = new float[dk.length], ev = new float[dv.length];
+        AttentionKernels.backward(o.batch(), o.heads(), o.lq(), o.lk(), o.d(), o.dv(), o.q(), o.k(), o.v(), o.bias(), o.scale(), go, dq, dk, dv);
+        sgemmBackward(o.batch(), o.heads(), o.lq(), o.lk(), o.d(), o.dv(), o.q(), o.k(), o.v(), o.bias(), o.scale(), go, eq, ek, ev);
+        assertArrayEquals(eq, dq, "dq " + o);
+        assertArrayEquals(ek, dk, "dk " + o);
+        assertArrayEquals(ev, dv, "dv " + o);
     }
 
     /** The backward before packing: per head and block, every product through Sgemm. */
