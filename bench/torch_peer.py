@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Peer timings for zest's KernelBench: the same SGEMM / conv2d cases in PyTorch CPU and numpy.
+"""Peer timings for zest's KernelBench: the same SGEMM / conv2d / attention cases in PyTorch CPU and numpy.
 
 Prints one JSON object on stdout:
   {"threads": T, "versions": {...}, "torch": {id: {"best_ms", "median_ms"}}, "numpy": {id: {...} | null}}
@@ -8,6 +8,7 @@ Cases come from --cases (a JSON list, as KernelBench passes them) or the built-i
 mirrors KernelBench.defaultCases(). Case forms:
   {"id", "kind": "gemm", "m", "n", "k", "transB"}           C[m,n] = A[m,k] @ op(B), op(B) = B.T when transB
   {"id", "kind": "conv", "pass": "forward"|"input"|"weight", "n", "c", "h", "w", "oc", "kh", "kw", "stride", "pad"}
+  {"id", "kind": "attention", "pass": "forward"|"fwdbwd", "heads", "tokens", "d"}   softmax(QKᵀ/√d)V, [1, H, L, d]
 numpy has no convolution; it does the forward pass as im2col + matmul when the column matrix fits in 512 MB.
 
 Usage: torch_peer.py [--threads 2] [--warmup 2] [--reps 7] [--cases JSON]
@@ -51,6 +52,10 @@ def default_cases():
         for p in ("forward", "input", "weight"):
             cases.append(dict(id=f"conv3x3_{p}_{c}x{hw}x{hw}", kind="conv", **{"pass": p}, n=1, c=c, h=hw, w=hw,
                               oc=c, kh=3, kw=3, stride=1, pad=1))
+    for heads, tokens, d in ((8, 4096, 40), (8, 1024, 80)):
+        for p in ("forward", "fwdbwd"):
+            cases.append(dict(id=f"sdpa_{p}_{heads}x{tokens}x{d}", kind="attention", **{"pass": p}, heads=heads,
+                              tokens=tokens, d=d))
     return cases
 
 
@@ -72,6 +77,16 @@ def reps_for(flops):
 
 
 def torch_case(case):
+    if case["kind"] == "attention":
+        q, k, v, g = (torch.randn(1, case["heads"], case["tokens"], case["d"]) for _ in range(4))
+        if case["pass"] == "forward":
+            return lambda: F.scaled_dot_product_attention(q, k, v)
+
+        def forward_backward():
+            with torch.enable_grad():
+                qq, kk, vv = (t.detach().requires_grad_() for t in (q, k, v))
+                F.scaled_dot_product_attention(qq, kk, vv).backward(g)
+        return forward_backward
     if case["kind"] == "gemm":
         m, n, k = case["m"], case["n"], case["k"]
         a = torch.randn(m, k)
@@ -93,6 +108,9 @@ def torch_case(case):
 
 
 def case_flops(case):
+    if case["kind"] == "attention":
+        forward = 4.0 * case["heads"] * case["tokens"] ** 2 * case["d"]
+        return forward if case["pass"] == "forward" else 3 * forward
     if case["kind"] == "gemm":
         return 2.0 * case["m"] * case["n"] * case["k"]
     oh = (case["h"] + 2 * case["pad"] - case["kh"]) // case["stride"] + 1
@@ -102,6 +120,8 @@ def case_flops(case):
 
 def numpy_case(case):
     rng = np.random.default_rng(0)
+    if case["kind"] == "attention":
+        return None  # numpy has no fused attention
     if case["kind"] == "gemm":
         m, n, k = case["m"], case["n"], case["k"]
         a = rng.standard_normal((m, k), dtype=np.float32)

@@ -20,7 +20,7 @@ import zest.engine.cpu.Parallel;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark the kernels, the SD 1.5 UNet and a ZestGuide step against PyTorch CPU.",
                 "",
-                "Suites: kernels (SGEMM, SD 1.5 matmul and conv2d shapes); unet (CFG forward, batch 2); guided (one "
+                "Suites: kernels (SGEMM, SD 1.5 matmul, conv2d and self-attention shapes); unet (CFG forward, batch 2); guided (one "
                         + "ZestGuide step: conditional forward + backward to the latent, batch 1, plus the CFG forward). "
                         + "Model cases run at 32×32 and 64×64 latents (256 / 512 px) with random F32 (or --weights f16) weights, each in its "
                         + "own JVM (and Python process) so that its peak RSS is its own.",

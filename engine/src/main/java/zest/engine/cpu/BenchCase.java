@@ -66,6 +66,38 @@ record BenchCase(String id, String name, String shape, double flops, Supplier<Ru
         }, spec);
     }
 
+    /**
+     * Self-attention softmax(Q·Kᵀ/√d)·V over one image's tokens, in the UNet's [1, L, H, d] rows; with backward, the
+     * forward then the gradients of Q, K and V (the peer: torch's scaled_dot_product_attention and its autograd).
+     * FLOPs count the two forward products, and three times that for forward + backward.
+     */
+    static BenchCase attention(boolean backward, int heads, int tokens, int d) {
+        String id = String.format("sdpa_%s_%dx%dx%d", backward ? "fwdbwd" : "forward", heads, tokens, d);
+        Map<String, Object> spec = spec(id, "attention");
+        spec.put("pass", backward ? "fwdbwd" : "forward");
+        spec.put("heads", heads);
+        spec.put("tokens", tokens);
+        spec.put("d", d);
+        double forward = 4.0 * heads * tokens * tokens * d;
+        String shape = String.format("%d heads × %d, %d tokens", heads, d, tokens);
+        return new BenchCase(id, backward ? "attention fwd+bwd" : "attention forward", shape, backward ? 3 * forward : forward, () -> {
+            int width = heads * d, n = tokens * width;
+            float[] q = random(n, 7), k = random(n, 8), v = random(n, 9), g = random(n, 10), out = new float[n];
+            float[] dq = new float[n], dk = new float[n], dv = new float[n];
+            AttentionKernels.Matrices mq = rows(q, tokens, width, d), mk = rows(k, tokens, width, d), mv = rows(v, tokens, width, d);
+            AttentionKernels.Matrices mo = rows(out, tokens, width, d), mg = rows(g, tokens, width, d);
+            float scale = (float) (1 / Math.sqrt(d));
+            return () -> {
+                AttentionKernels.forward(1, heads, tokens, tokens, d, d, mq, mk, mv, null, scale, mo);
+                if (backward) AttentionKernels.backward(1, heads, tokens, tokens, d, d, mq, mk, mv, null, scale, mg, dq, dk, dv);
+            };
+        }, spec);
+    }
+
+    private static AttentionKernels.Matrices rows(float[] data, int tokens, int width, int d) {
+        return new AttentionKernels.Matrices(data, 0, tokens * width, d, width);
+    }
+
     private static Map<String, Object> spec(String id, String kind) {
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("id", id);

@@ -28,7 +28,7 @@ public final class KernelBench {
         System.out.println(table(ours, peer));
     }
 
-    /** The default case list: SGEMM squares, SD 1.5 matmuls, the four SD 3×3 conv layers in all three passes. */
+    /** The default case list: SGEMM squares, SD 1.5 matmuls, the four SD 3×3 conv layers in all three passes, SD 1.5 self-attention. */
     static List<BenchCase> defaultCases() {
         List<BenchCase> cases = new ArrayList<>();
         cases.add(BenchCase.gemm(1024, 1024, 1024, false));
@@ -39,6 +39,11 @@ public final class KernelBench {
         int[][] convs = {{320, 64}, {640, 32}, {1280, 16}, {128, 512}};
         for (int[] c : convs) {
             for (BenchCase.ConvPass pass : BenchCase.ConvPass.values()) cases.add(BenchCase.conv(pass, c[0], c[1], 3));
+        }
+        // SD 1.5's self-attentions at 64×64 and 32×32 (512 px)
+        for (int[] a : new int[][] {{8, 4096, 40}, {8, 1024, 80}}) {
+            cases.add(BenchCase.attention(false, a[0], a[1], a[2]));
+            cases.add(BenchCase.attention(true, a[0], a[1], a[2]));
         }
         return cases;
     }
