@@ -55,9 +55,7 @@ class CliFuzzTest {
 
     @BeforeContainer
     static void files() throws IOException {
-        Path shm = Path.of("/dev/shm");
-        dir = Files.createTempDirectory(Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir")),
-                "zest-cli-fuzz");
+        dir = Robustness.scratchDir("zest-cli-fuzz");
         layout = dir.resolve("layout.png");
         Files.write(layout, LayoutFuzzTest.colorMap(64, 64, 3, 2, 0));
         labels = dir.resolve("labels.json");
@@ -88,9 +86,7 @@ class CliFuzzTest {
     @AfterContainer
     static void cleanUp() throws IOException {
         Robustness.print("cli");
-        try (var s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
+        Robustness.deleteTree(dir);
     }
 
     /** A fresh output path per case (in its own folder, so leftovers are easy to see). */

@@ -45,9 +45,7 @@ class ConfigFuzzTest {
     @BeforeContainer
     static void copyModel() throws IOException {
         source = Parity.resource("sd-tiny");
-        Path shm = Path.of("/dev/shm");
-        dir = Files.createTempDirectory(Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir")),
-                "zest-config-fuzz");
+        dir = Robustness.scratchDir("zest-config-fuzz");
         for (String sub : List.of("unet", "vae", "text_encoder", "tokenizer", "scheduler")) {
             Files.createDirectories(dir.resolve(sub));
             try (var s = Files.list(source.resolve(sub))) {
@@ -64,9 +62,7 @@ class ConfigFuzzTest {
     @AfterContainer
     static void cleanUp() throws IOException {
         Robustness.print("config");
-        try (var s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
+        Robustness.deleteTree(dir);
     }
 
     /** Restores every config, then writes {@code bytes} as {@code file}. */

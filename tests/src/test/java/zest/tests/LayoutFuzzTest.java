@@ -40,17 +40,13 @@ class LayoutFuzzTest {
 
     @BeforeContainer
     static void makeDir() throws IOException {
-        Path shm = Path.of("/dev/shm");
-        dir = Files.createTempDirectory(Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir")),
-                "zest-layout-fuzz");
+        dir = Robustness.scratchDir("zest-layout-fuzz");
     }
 
     @AfterContainer
     static void cleanUp() throws IOException {
         Robustness.print("layout");
-        try (var s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
+        Robustness.deleteTree(dir);
     }
 
     /** A w×h picture painted in blocks of palette colors chosen by {@code seed}; {@code stray} pixels get off-palette colors. */

@@ -1,6 +1,9 @@
 package zest.tests;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +43,22 @@ final class Robustness {
     private static final List<String> SLOW = new java.util.ArrayList<>();
 
     private Robustness() {}
+
+    /**
+     * A fresh scratch folder for a property suite's damaged files, in /dev/shm when writable (thousands of small
+     * writes) else the temp folder. jqwik properties get no JUnit {@code @TempDir}: remove it with {@link #deleteTree}.
+     */
+    static Path scratchDir(String prefix) throws IOException {
+        Path shm = Path.of("/dev/shm");
+        return Files.createTempDirectory(Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir")), prefix);
+    }
+
+    /** Deletes a folder and everything below it. */
+    static void deleteTree(Path dir) throws IOException {
+        try (var s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
 
     /** What a case did: {@code outcome} is "accepted" or "rejected"; {@code message} the rejection's message. */
     record Result(String outcome, String message, long allocatedBytes) {}

@@ -39,9 +39,7 @@ class TokenizerFuzzTest {
     @BeforeContainer
     static void copy() throws IOException {
         source = Parity.resource("sd-tiny/tokenizer");
-        Path shm = Path.of("/dev/shm");
-        dir = Files.createTempDirectory(Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir")),
-                "zest-tokenizer-fuzz");
+        dir = Robustness.scratchDir("zest-tokenizer-fuzz");
         valid = new byte[FILES.size()][];
         for (int i = 0; i < FILES.size(); i++) valid[i] = Files.readAllBytes(source.resolve(FILES.get(i)));
         textEncoder = StableDiffusionModels.loadTextEncoder(Parity.resource("sd-tiny/text_encoder"), null);
@@ -51,9 +49,7 @@ class TokenizerFuzzTest {
     @AfterContainer
     static void cleanUp() throws IOException {
         Robustness.print("tokenizer");
-        try (var s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
+        Robustness.deleteTree(dir);
     }
 
     /** All four files as shipped, then {@code file} replaced by {@code bytes} (null: removed). */

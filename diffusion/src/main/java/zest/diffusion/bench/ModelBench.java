@@ -30,7 +30,8 @@ import zest.nn.vae.VaeConfig;
  * Runs one whole-model case in this JVM: the SD 1.5 UNet (diffusers' runwayml/stable-diffusion-v1-5 config,
  * 859,520,964 parameters) with random F32 or F16 weights, timed as warm-up then best of N.
  *
- * <p>The guided case is one ZestGuide step as {@link zest.diffusion.pipeline.StableDiffusionPipeline} does it: the
+ * <p>The guided case is one ZestGuide step as the issue and the authors' code define it (the pipeline's own step is
+ * cheaper: it reuses the recorded conditional pass's ε and runs only the unconditional half of the CFG forward): the
  * conditional forward (batch 1) records the autograd graph and captures the cross-attention probabilities of the
  * default layers (down_blocks.2, up_blocks.1: 16×16 at 512 px; up_blocks.2: 32×32), {@link AttentionCapture}
  * stops recording after the last of them, the {@link ZestGuideLoss} of a two-segment layout is back-propagated to

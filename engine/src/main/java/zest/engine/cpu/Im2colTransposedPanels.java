@@ -15,17 +15,10 @@ record Im2colTransposedPanels(float[] x, int xOff, Conv2dGeometry g) implements 
         PixelRuns runs = new PixelRuns(kc);
         runs.split(p0, kc, g.ow());
         float[] rows = new float[NR * kc]; // im2col rows of one panel's taps, 32 KB at most
-        int blk = Transpose.BLOCK, fullPixels = blk == 0 ? 0 : kc / blk * blk;
         for (int jp = 0; jp < nc; jp += NR, dstOff += kc * NR) {
-            int width = Math.min(NR, nc - jp), fullTaps = blk == 0 ? 0 : width / blk * blk;
+            int width = Math.min(NR, nc - jp);
             for (int jj = 0; jj < width; jj++) im2colRow(j0 + jp + jj, runs, rows, jj * kc);
-            for (int jb = 0; jb < fullTaps; jb += blk) {
-                for (int pb = 0; pb < fullPixels; pb += blk) {
-                    Transpose.block(rows, jb * kc + pb, kc, dst, dstOff + pb * NR + jb, NR);
-                }
-                Transpose.scalar(rows, jb * kc + fullPixels, kc, blk, kc - fullPixels, dst, dstOff + fullPixels * NR + jb, NR);
-            }
-            Transpose.scalar(rows, fullTaps * kc, kc, width - fullTaps, kc, dst, dstOff + fullTaps, NR);
+            Transpose.matrix(rows, 0, kc, width, kc, dst, dstOff, NR);
             for (int p = 0; p < kc; p++) java.util.Arrays.fill(dst, dstOff + p * NR + width, dstOff + (p + 1) * NR, 0f);
         }
     }

@@ -18,15 +18,6 @@ record MatrixAPanels(float[] a, int off, int rowStride, int colStride) implement
             return;
         }
         // transposed: A's columns are contiguous, so move square blocks through registers
-        int src = off + p0 * colStride + i0 * rowStride;
-        int blk = Transpose.BLOCK;
-        int fullRows = blk == 0 ? 0 : rows / blk * blk, fullCols = blk == 0 ? 0 : kc / blk * blk;
-        for (int ib = 0; ib < fullRows; ib += blk) {
-            for (int pb = 0; pb < fullCols; pb += blk) {
-                Transpose.block(a, src + pb * colStride + ib, colStride, dst, ib * kc + pb, kc);
-            }
-            Transpose.scalar(a, src + fullCols * colStride + ib, colStride, kc - fullCols, blk, dst, ib * kc + fullCols, kc);
-        }
-        Transpose.scalar(a, src + fullRows, colStride, kc, rows - fullRows, dst, fullRows * kc, kc);
+        Transpose.matrix(a, off + p0 * colStride + i0 * rowStride, colStride, kc, rows, dst, 0, kc);
     }
 }

@@ -40,16 +40,7 @@ record MatrixBPanels(boolean transposed, float[] b, int off, int ld) implements 
      * the ragged remainder (kc or width not a multiple of the block) goes element by element.
      */
     private void packTransposed(int p0, int kc, int j, int width, float[] dst, int d) {
-        int blk = Transpose.BLOCK;
-        int fullCols = blk == 0 ? 0 : width / blk * blk, fullRows = blk == 0 ? 0 : kc / blk * blk;
-        int src = off + j * ld + p0;
-        for (int jb = 0; jb < fullCols; jb += blk) {
-            for (int pb = 0; pb < fullRows; pb += blk) {
-                Transpose.block(b, src + jb * ld + pb, ld, dst, d + pb * NR + jb, NR);
-            }
-            Transpose.scalar(b, src + jb * ld + fullRows, ld, blk, kc - fullRows, dst, d + fullRows * NR + jb, NR);
-        }
-        Transpose.scalar(b, src + fullCols * ld, ld, width - fullCols, kc, dst, d + fullCols, NR);
+        Transpose.matrix(b, off + j * ld + p0, ld, width, kc, dst, d, NR);
         for (int p = 0; p < kc; p++) java.util.Arrays.fill(dst, d + p * NR + width, d + (p + 1) * NR, 0f);
     }
 }

@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class Transpose {
     /** Side of the block {@link #block} transposes: the preferred vector length when supported, else 0. */
-    static final int BLOCK = switch (GemmMicroKernel.VL) {
+    private static final int BLOCK = switch (GemmMicroKernel.VL) {
         case 16, 8 -> GemmMicroKernel.VL;
         default -> 0;
     };
@@ -30,7 +30,7 @@ public final class Transpose {
     private Transpose() {}
 
     /** dst[j*ldd + i] = src[i*ld + j] for i, j in [0, BLOCK); BLOCK must be nonzero. */
-    static void block(float[] src, int srcOff, int ld, float[] dst, int dstOff, int ldd) {
+    private static void block(float[] src, int srcOff, int ld, float[] dst, int dstOff, int ldd) {
         if (BLOCK == 16) transpose16(src, srcOff, ld, dst, dstOff, ldd);
         else transpose8(src, srcOff, ld, dst, dstOff, ldd);
     }
@@ -49,7 +49,7 @@ public final class Transpose {
     }
 
     /** Any rows×cols block, scalar: for the ragged edges. */
-    static void scalar(float[] src, int srcOff, int ld, int rows, int cols, float[] dst, int dstOff, int ldd) {
+    private static void scalar(float[] src, int srcOff, int ld, int rows, int cols, float[] dst, int dstOff, int ldd) {
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < cols; j++) dst[dstOff + j * ldd + i] = src[srcOff + i * ld + j];
         }
